@@ -1,0 +1,58 @@
+# SEND Portal. Two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench install install-dev chromium check-schemas vendor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, create the SQLite database with demo data, serve on http://127.0.0.1:5000
+run: install
+	$(FLASK) check-schemas
+	$(FLASK) init-db
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Debian's Chromium for the browser tests (no browser download from the internet).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@/usr/bin/chromium --version
+
+## make test: install what the tests need (Chromium included) and run the whole suite
+test: install-dev chromium
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+## make bench: load, page weight, PDF and scale figures (not part of make test)
+bench: install-dev
+	$(BIN)/python -m tests.perf.run
+
+check-schemas: install
+	$(FLASK) check-schemas
+
+## Refresh vendored front-end assets (needs npm); see static/vendor/VERSIONS.
+vendor:
+	./static/vendor/refresh.sh
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,1 @@
+"""HTTP only: each module parses requests, calls services and renders a page or a fragment."""

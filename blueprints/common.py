@@ -1,0 +1,148 @@
+"""What every blueprint shares: the access decorator, page-or-fragment rendering, headers.
+
+This is not a blueprint; blueprints import it (and never each other).
+
+Access is deny-by-default: a view without ``@access(...)`` answers 404 to everyone, and
+``tests/http/test_access_declared.py`` walks ``app.url_map`` to prove every route declares it.
+"""
+import re
+from functools import wraps
+
+from flask import (
+    abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_login import current_user
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"  # signed in with a password; two-step verification not yet required
+ROLES = ("professional", "officer", "citizen", "admin")
+
+
+def access(*levels):
+    """Declare who may use a view: PUBLIC, SIGNED_IN, or roles (which need two-step verification).
+
+    Anonymous users are sent to sign in; a signed-in user of the wrong role gets 404 (we never
+    confirm that something exists); a user who has not finished two-step verification is sent
+    Home, where the SEND tile offers "Enable Two Step Verification now".
+    """
+    unknown = set(levels) - {PUBLIC, SIGNED_IN, *ROLES}
+    if not levels or unknown:
+        raise ValueError(f"access() needs levels from {PUBLIC}, {SIGNED_IN}, {ROLES}; got {levels}")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if PUBLIC not in levels:
+                refusal = _refusal(levels)
+                if refusal is not None:
+                    return refusal
+            return view(*args, **kwargs)
+
+        guarded.access_levels = levels
+        return guarded
+
+    return decorate
+
+
+def _refusal(levels):
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=_safe_next(request.full_path)))
+    if SIGNED_IN in levels:
+        return None
+    if current_user.role not in levels:
+        abort(404)
+    if not current_user.two_step_passed:
+        flash("You need to enable Two Step Verification before you can use this part of the portal.",
+              "warning")
+        return redirect(url_for("home.index"))
+    return None
+
+
+def _safe_next(path):
+    """Only local paths may be used as a post-sign-in destination (no open redirects)."""
+    path = (path or "").rstrip("?")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path
+
+
+safe_next = _safe_next
+
+
+def is_partial():
+    """htmx 4 asks for a fragment with ``HX-Request-Type: partial``."""
+    return request.headers.get("HX-Request-Type") == "partial"
+
+
+def render(page, fragment=None, status=200, **context):
+    """One URL, two answers: the fragment for htmx partial requests, the whole page otherwise."""
+    template = fragment if (fragment and is_partial()) else page
+    return render_template(template, **context), status
+
+
+def client_ip():
+    """The client's address (trusting X-Forwarded-For only behind a proxy the deployer set up)."""
+    return request.remote_addr or ""
+
+
+def init_app(app):
+    """Headers, template globals and the per-request session check for every response."""
+
+    @app.context_processor
+    def _globals():
+        return {"council": current_app.config["COUNCIL"], "is_partial": is_partial,
+                "errors_for_summary": errors_for_summary, "form_errors": form_errors,
+                "has_endpoint": lambda name: name in current_app.view_functions}
+
+    @app.route("/council.css")
+    @access(PUBLIC)
+    def council_css():
+        colours = {name: value for name, value
+                   in current_app.config["COUNCIL"].get("colours", {}).items()
+                   if re.fullmatch(r"#[0-9a-fA-F]{3,8}", str(value))}
+        body = render_template("council.css", colours=colours)
+        return body, 200, {"Content-Type": "text/css; charset=utf-8",
+                           "Cache-Control": "public, max-age=3600"}
+
+    @app.before_request
+    def _deny_undeclared():
+        view = app.view_functions.get(request.endpoint)
+        if view is None:
+            return None  # 404/405 handled by Flask
+        if request.endpoint != "static" and not getattr(view, "access_levels", None):
+            abort(404)
+        return None
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; object-src 'none'")
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if current_app.config["SESSION_COOKIE_SECURE"]:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint not in ("static", "council_css"):
+            headers["Cache-Control"] = "no-store"
+            response.vary.add("HX-Request")
+            response.vary.add("HX-Request-Type")
+        return response
+
+
+def flash_success(message):
+    flash(message, "success")
+
+
+def form_errors(form):
+    """A WTForms form's errors as {field id: first message}, in field order."""
+    return {field.id: field.errors[0] for field in form if field.errors}
+
+
+def errors_for_summary(errors):
+    """{field id: message} -> the GOV.UK error summary's list, each linking to its field."""
+    return [{"text": message, "href": f"#{field_id}"} for field_id, message in errors.items()]

@@ -1,0 +1,310 @@
+"""Every table of the portal.
+
+The database is bound at start-up through ``db`` (a DatabaseProxy), so the same models run on
+SQLite (default, one file under ``instance/``) and PostgreSQL (``PORTAL_DATABASE_URL``).
+This module imports nothing of ours. Writes go through ``db.atomic()``; on SQLite the database is
+opened with ``lock_type='IMMEDIATE'`` so every write transaction takes the write lock up front.
+"""
+import datetime as dt
+import json
+import secrets
+
+from peewee import (
+    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, ForeignKeyField,
+    IntegerField, Model, SqliteDatabase, TextField,
+)
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+}
+
+
+def utcnow():
+    """Naive UTC now: every timestamp in the database is UTC."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def open_database(url):
+    """Open the database named by ``url`` and bind every model to it."""
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                           check_same_thread=False)
+    else:
+        database = connect(url)
+    db.initialize(database)
+    return database
+
+
+class JSONField(TextField):
+    """A JSON document stored as text (portable between SQLite and PostgreSQL)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+class Organisation(BaseModel):
+    """A school, setting, service or team; professionals at the same one are colleagues."""
+    name = CharField(max_length=200)
+    name_key = CharField(max_length=200, unique=True)  # case- and space-folded name
+    created_at = DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    """Anyone who signs in: professional, officer (SEN team), citizen (parent/young person), admin."""
+    email = CharField(max_length=254, unique=True)  # stored lower-cased
+    password_hash = CharField(max_length=255, default="")
+    role = CharField(max_length=20, default="professional", index=True)
+    status = CharField(max_length=20, default="pending", index=True)  # pending | active | disabled
+    title = CharField(max_length=20, default="")
+    forename = CharField(max_length=100, default="")
+    surname = CharField(max_length=100, default="")
+    gender = CharField(max_length=30, default="")
+    secret_question = CharField(max_length=200, default="")
+    secret_answer_hash = CharField(max_length=255, default="")
+    two_step_method = CharField(max_length=10, default="")  # "" | email | totp
+    totp_secret = CharField(max_length=64, default="")
+    totp_last_step = IntegerField(default=0)  # a TOTP code is used once only
+    failed_logins = IntegerField(default=0)  # failures in a row (password or code)
+    locked_until = DateTimeField(null=True)
+    council_verified = BooleanField(default=False)  # a professional account checked by the SEN team
+    password_changed_at = DateTimeField(default=utcnow)
+    activated_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def display_name(self):
+        return " ".join(p for p in (self.forename, self.surname) if p) or self.email
+
+    @property
+    def two_step_enabled(self):
+        return bool(self.two_step_method)
+
+    # The attributes flask-login expects; ``session_token`` is set when a session loads the user.
+    is_authenticated = True
+    is_anonymous = False
+    session_token = None
+    two_step_passed = False
+
+    @property
+    def is_active(self):
+        return self.status == "active"
+
+    def get_id(self):
+        return self.session_token
+
+
+class WorkProfile(BaseModel):
+    """One professional role at one organisation ("add another role" adds a row)."""
+    user = ForeignKeyField(User, backref="work_profiles", on_delete="CASCADE")
+    professional_role = CharField(max_length=100)
+    organisation = ForeignKeyField(Organisation, backref="work_profiles")
+    house_number = CharField(max_length=20, default="")
+    house_name = CharField(max_length=100, default="")
+    building_name = CharField(max_length=100, default="")
+    street = CharField(max_length=100, default="")
+    district = CharField(max_length=100, default="")
+    town = CharField(max_length=100, default="")
+    postcode = CharField(max_length=10, default="")
+    country = CharField(max_length=60, default="")
+    work_phone = CharField(max_length=30, default="")
+    mobile = CharField(max_length=30, default="")
+    ended_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def address_lines(self):
+        parts = [f"{self.house_number} {self.house_name}".strip(), self.building_name, self.street,
+                 self.district, self.town, self.postcode, self.country]
+        return [p for p in parts if p]
+
+
+class UserSession(BaseModel):
+    """A signed-in browser. The cookie holds only ``token``; deleting the row signs it out."""
+    token = CharField(max_length=64, unique=True, default=lambda: secrets.token_urlsafe(32))
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    two_step_passed = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow)
+
+
+class SignInAttempt(BaseModel):
+    """A password that was right, waiting for its second step (the one-time code)."""
+    token = CharField(max_length=64, unique=True, default=lambda: secrets.token_urlsafe(32))
+    user = ForeignKeyField(User, backref="sign_in_attempts", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class OneTimeCode(BaseModel):
+    """A 6-digit code, stored hashed, tied to one sign-in attempt (or to enabling 2SV)."""
+    user = ForeignKeyField(User, backref="codes", on_delete="CASCADE")
+    attempt = ForeignKeyField(SignInAttempt, null=True, backref="codes", on_delete="CASCADE")
+    purpose = CharField(max_length=20, default="sign-in")  # sign-in | enable
+    code_hash = CharField(max_length=128)
+    wrong_tries = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    dead = BooleanField(default=False)
+
+
+class Throttle(BaseModel):
+    """Request counts per key per fixed window, shared by every worker (rate limits)."""
+    key = CharField(max_length=200)
+    window = IntegerField()  # window start, seconds since the epoch
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("key", "window"), True),)
+
+
+class ChangeOfCircumstances(BaseModel):
+    user = ForeignKeyField(User, backref="circumstances", on_delete="CASCADE")
+    kind = CharField(max_length=20)  # new-organisation | leaving
+    organisation_name = CharField(max_length=200, default="")
+    effective_date = DateField(null=True)
+    details = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- Mail and audit ----------------------------------------------------------------------------
+
+class Outbox(BaseModel):
+    """An email waiting to go, written in the same transaction as the change that causes it."""
+    message_id = CharField(max_length=200, unique=True)
+    to_addr = CharField(max_length=254)
+    subject = CharField(max_length=300)
+    text_body = TextField()
+    html_body = TextField(default="")
+    kind = CharField(max_length=50, default="", index=True)
+    status = CharField(max_length=10, default="pending", index=True)  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+
+class AuditEvent(BaseModel):
+    """Who saw or changed what, when. Never holds passwords, codes or tokens."""
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_events", on_delete="SET NULL")
+    action = CharField(max_length=60, index=True)
+    object_type = CharField(max_length=40, default="")
+    object_id = CharField(max_length=40, default="")
+    person_id = IntegerField(null=True, index=True)
+    ip = CharField(max_length=45, default="")
+    detail = JSONField(default=dict)
+
+
+# --- Children, links and forms -----------------------------------------------------------------
+
+class Person(BaseModel):
+    """A child or young person (0-25)."""
+    forename = CharField(max_length=100)
+    middle_name = CharField(max_length=100, default="")
+    surname = CharField(max_length=100)
+    gender = CharField(max_length=30, default="")
+    date_of_birth = DateField()
+    current_school = CharField(max_length=200, default="")
+    ethnicity = CharField(max_length=100, default="")
+    first_language = CharField(max_length=100, default="")
+    address = TextField(default="")
+    postcode = CharField(max_length=10, default="")
+    needs_matching = BooleanField(default=False)  # added by a professional; SEN team to match
+    created_by = ForeignKeyField(User, null=True, backref="people_added", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.forename, self.middle_name, self.surname) if p)
+
+    @property
+    def initials(self):
+        return "".join(p[0].upper() for p in (self.forename, self.surname) if p)
+
+
+class Link(BaseModel):
+    """Who may see whom: a user linked to a person. ``hidden`` hides from that user's list only."""
+    user = ForeignKeyField(User, backref="links", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="links", on_delete="CASCADE")
+    how = CharField(max_length=30, default="added")  # added | sen-team | colleague | handover
+    linked_by = ForeignKeyField(User, null=True, backref="links_made", on_delete="SET NULL")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "person"), True),)
+
+
+class FormInstance(BaseModel):
+    """One filling-in of one form about one person by one author."""
+    person = ForeignKeyField(Person, backref="forms", on_delete="CASCADE")
+    form_key = CharField(max_length=80, index=True)
+    schema_version = IntegerField()
+    author = ForeignKeyField(User, backref="forms", on_delete="CASCADE")
+    work_profile = ForeignKeyField(WorkProfile, null=True, on_delete="SET NULL")
+    status = CharField(max_length=12, default="draft", index=True)  # draft|submitted|returned|accepted
+    answers = JSONField(default=dict)
+    version = IntegerField(default=1)  # optimistic locking: every save must name the current one
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    submitted_at = DateTimeField(null=True)
+
+
+class Attachment(BaseModel):
+    """An uploaded file on a form field; stored outside static/ under a random name."""
+    instance = ForeignKeyField(FormInstance, backref="attachments", on_delete="CASCADE")
+    field = CharField(max_length=120)  # "step.field" or "step.row.field"
+    filename = CharField(max_length=255)  # the name the user gave it (shown, never used on disk)
+    stored_name = CharField(max_length=64, unique=True)
+    content_type = CharField(max_length=100, default="application/octet-stream")
+    size = IntegerField()
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    removed_at = DateTimeField(null=True)
+
+
+ALL_MODELS = [
+    Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
+    ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
+]
+
+
+def create_tables():
+    with db.atomic():
+        db.create_tables(ALL_MODELS, safe=True)
+
+
+def backup_to(path):
+    """Write a consistent copy of the SQLite database to ``path`` (safe while the portal runs)."""
+    import sqlite3
+    database = db.obj
+    if not isinstance(database, SqliteDatabase):
+        return "PostgreSQL: use pg_dump for backups."
+    source = sqlite3.connect(database.database)
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return f"Backed up to {path}."

@@ -1,0 +1,192 @@
+"""SEND Portal: the application factory, its extensions and its CLI commands (the only entry point).
+
+Run it with ``flask --app portal run`` or ``gunicorn 'portal:create_app()'``. Configuration comes
+from ``PORTAL_*`` environment variables (DESIGN.md §7); tests pass a dict instead.
+"""
+import logging
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import click
+import yaml
+from flask import Flask, render_template
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+import models
+from services import accounts, mail
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("portal")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _secret_key(instance: Path) -> str:
+    """PORTAL_SECRET_KEY, or a key generated once into instance/secret_key."""
+    if os.environ.get("PORTAL_SECRET_KEY"):
+        return os.environ["PORTAL_SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    env = os.environ.get
+    instance = Path(app.instance_path)
+    app.config.update(
+        DATABASE_URL=env("PORTAL_DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
+        COUNCIL_KEY=env("PORTAL_COUNCIL", "stockton"),
+        BASE_URL=env("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        SMTP_HOST=env("PORTAL_SMTP_HOST", ""),
+        SMTP_PORT=int(env("PORTAL_SMTP_PORT", "587")),
+        SMTP_USER=env("PORTAL_SMTP_USER", ""),
+        SMTP_PASSWORD=env("PORTAL_SMTP_PASSWORD", ""),
+        SMTP_STARTTLS=env("PORTAL_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no"),
+        MAIL_FROM=env("PORTAL_MAIL_FROM", ""),
+        MAIL_DIR=str(instance / "mail"),
+        UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
+        MAX_UPLOAD_MB=int(env("PORTAL_MAX_UPLOAD_MB", "20")),
+        FORMS_DIR=str(ROOT / "schemas" / "forms"),
+        SESSION_IDLE_MINUTES=30,
+        SESSION_ABSOLUTE_HOURS=12,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires itself
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
+    )
+    if test_config:
+        app.config.update(test_config)
+    if "SECRET_KEY" not in (test_config or {}):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
+    council_file = ROOT / "schemas" / "councils" / f"{app.config['COUNCIL_KEY']}.yaml"
+    app.config["COUNCIL"] = yaml.safe_load(council_file.read_text(encoding="utf-8"))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the portal. ``test_config`` overrides the environment (tests use it)."""
+    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")),
+                instance_relative_config=True)
+    load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates")),
+                                     PrefixLoader({"govuk_frontend_jinja":
+                                                   PackageLoader("govuk_frontend_jinja")})])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    models.open_database(app.config["DATABASE_URL"])
+    _wire_database(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # our server-side sessions do the work
+    login_manager.user_loader(accounts.load_session_user)
+    mail.init_app(app)
+
+    from blueprints import common
+    common.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    return app
+
+
+def _wire_database(app: Flask) -> None:
+    @app.before_request
+    def _connect():
+        models.db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not models.db.is_closed():
+            models.db.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from blueprints import account, auth, home
+    for bp in (home.bp, auth.bp, account.bp):
+        app.register_blueprint(bp)
+    for name in ("forms", "people", "team", "citizen"):
+        # Later areas register themselves here once their module exists.
+        try:
+            module = __import__(f"blueprints.{name}", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"blueprints.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+
+def _register_errors(app: Flask) -> None:
+    def page(template, status, **ctx):
+        return render_template(f"errors/{template}.html", **ctx), status
+
+    app.register_error_handler(404, lambda e: page("404", 404))
+    app.register_error_handler(405, lambda e: page("404", 405))
+    app.register_error_handler(413, lambda e: page("413", 413))
+    app.register_error_handler(429, lambda e: page("429", 429))
+    app.register_error_handler(CSRFError, lambda e: page("csrf", 400))
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        reference = uuid.uuid4().hex[:10].upper()
+        original = getattr(exc, "original_exception", exc)
+        log.error("Unhandled error, reference %s", reference, exc_info=original)
+        return page("500", 500, reference=reference)
+
+
+def _register_cli(app: Flask) -> None:
+    from services import demo
+
+    @app.cli.command("init-db")
+    def init_db():
+        """Create every table (safe to run again)."""
+        models.create_tables()
+        click.echo("Database ready.")
+
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Only fill a database that has no users yet.")
+    def demo_command(if_empty):
+        """Fill the database with demo data and print the demo sign-ins."""
+        models.create_tables()
+        click.echo(demo.build(app, only_if_empty=if_empty))
+
+    @app.cli.command("send-mail")
+    def send_mail():
+        """Deliver every email that is due (run from cron every minute)."""
+        sent, waiting = mail.deliver_pending(app)
+        click.echo(f"Sent {sent}; {waiting} still waiting.")
+
+    @app.cli.command("create-officer")
+    @click.argument("email")
+    def create_officer(email):
+        """Create an SEN team officer and email them a set-password link."""
+        models.create_tables()
+        click.echo(accounts.create_officer(email))
+
+    @app.cli.command("check-schemas")
+    def check_schemas():
+        """Check every form schema; print each mistake as file:line: sentence."""
+        from engine.schema import check_directory
+        problems = check_directory(app.config["FORMS_DIR"])
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            raise SystemExit(1)
+        click.echo("All form schemas are valid.")
+
+    @app.cli.command("backup")
+    @click.argument("path")
+    def backup(path):
+        """Copy the SQLite database to PATH consistently while the portal runs."""
+        click.echo(models.backup_to(path))

@@ -1,0 +1,1 @@
+"""Domain rules. Blueprints call these; they take plain values, never the request."""

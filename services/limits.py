@@ -1,0 +1,37 @@
+"""Rate limits shared by every worker, counted in the database in fixed windows.
+
+Used on sign-in, registration, password reset and the one-time-code endpoints so a script
+cannot guess passwords or codes, or flood someone's inbox.
+"""
+import time
+
+from peewee import IntegrityError
+
+import models
+from models import Throttle
+
+
+def hit(key, limit, per_seconds, now=None):
+    """Count one request for ``key``; False when it is over ``limit`` in this window."""
+    now = int(now if now is not None else time.time())
+    window = now - now % per_seconds
+    with models.db.atomic():
+        updated = (Throttle.update(count=Throttle.count + 1)
+                   .where((Throttle.key == key) & (Throttle.window == window)).execute())
+        if not updated:
+            try:
+                with models.db.atomic():
+                    Throttle.create(key=key, window=window, count=1)
+            except IntegrityError:  # another worker created it first
+                (Throttle.update(count=Throttle.count + 1)
+                 .where((Throttle.key == key) & (Throttle.window == window)).execute())
+        count = Throttle.get((Throttle.key == key) & (Throttle.window == window)).count
+        # Old windows are worthless; sweep now and then rather than in a cron job.
+        if count == 1:
+            Throttle.delete().where(Throttle.window < now - 86400).execute()
+    return count <= limit
+
+
+def clear(key):
+    with models.db.atomic():
+        Throttle.delete().where(Throttle.key == key).execute()

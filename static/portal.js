@@ -1,0 +1,21 @@
+// SEND Portal's one script: GOV.UK Frontend components, the CSRF header for htmx, autosave status.
+// Everything works without it; it only makes pages quicker to use.
+import { initAll } from "./vendor/govuk-frontend/govuk-frontend.min.js";
+
+document.body.classList.add("js-enabled", "govuk-frontend-supported");
+initAll();
+
+const csrf = document.querySelector('meta[name="csrf-token"]');
+
+document.addEventListener("htmx:config:request", (event) => {
+  // Every htmx request carries the CSRF token (flask-wtf reads X-CSRFToken).
+  if (csrf) event.detail.ctx.request.headers["X-CSRFToken"] = csrf.content;
+});
+
+document.addEventListener("htmx:after:swap", (event) => {
+  // Swapped-in markup gets its GOV.UK behaviour too (error summary focus, radios, tabs...).
+  const target = event.detail && event.detail.ctx && event.detail.ctx.target;
+  initAll({ scope: target instanceof Element ? target : document.body });
+  const summary = document.querySelector(".govuk-error-summary");
+  if (summary) summary.focus();
+});
