@@ -151,6 +151,7 @@ def render_form_pdf(*, form, journey, instance, person, council, submitter,
         submitted_at=_uk_time(getattr(instance, "submitted_at", None)),
         version=getattr(instance, "schema_version", None) or form.version,
         generated_at=_uk_time(dt.datetime.now(dt.timezone.utc)),
+        font_dir=(static_root() / "fonts").as_posix(),
     )
     return render_html_pdf(html)
 

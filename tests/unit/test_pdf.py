@@ -352,3 +352,24 @@ steps:
     flat = squash(text_of(data)[0])
     assert "01/07/2025 at 09:05" in flat  # British Summer Time
     assert "Work profile Not available" in flat  # never the profile's database id
+
+
+def test_non_latin_names_are_printed_not_boxed(app):
+    """DejaVu Sans is embedded so names like Nguyễn and Łukasz survive into the PDF."""
+    from pypdf import PdfReader
+    import io
+    from services.pdf import render_html_pdf, static_root
+    with app.app_context():
+        font = (static_root() / "fonts" / "DejaVuSans.ttf").as_posix()
+        html = ('<html><head><style>@font-face { font-family: P; src: url("%s"); } '
+                'body { font-family: P; }</style></head>'
+                '<body><p>Zoë Siobhán Nguyễn Łukasz</p></body></html>' % font)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_html_pdf(html))).pages)
+    assert "Nguyễn" in text and "Łukasz" in text and "Siobhán" in text
+
+
+def test_form_pdf_prints_non_latin_answers(app, people):
+    answers = fill(people.form, parents=1)
+    answers["parents"][0]["name"] = "Nguyễn Thị Zzlan, Łukasz Zzkowalski"
+    flat = squash(text_of(render(app, people, answers=answers))[0])
+    assert "Nguyễn Thị Zzlan, Łukasz Zzkowalski" in flat
