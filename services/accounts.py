@@ -271,3 +271,318 @@ def read_token(kind, token, max_age_seconds):
 def password_fingerprint(user):
     """Changes whenever the password changes, so a reset link dies once it has been used."""
     return hashlib.sha256(f"{user.password_hash}|{user.password_changed_at}".encode()).hexdigest()[:16]
+
+
+# --- Sign-in, registration, reset, officers (the auth blueprint's rules) -------------------------
+# Callers wrap each call in ``models.db.atomic()`` so the change and its email commit together.
+
+ATTEMPT_LIFETIME = dt.timedelta(minutes=30)  # a password that was right waits this long for a code
+RESEND_GAP = dt.timedelta(seconds=30)
+MAX_CODES_PER_ATTEMPT = 5
+ACTIVATION_MAX_AGE = 48 * 3600
+RESET_MAX_AGE = 3600
+INVITE_MAX_AGE = 48 * 3600
+TOTP_STEP = 30
+
+
+def _council():
+    return current_app.config["COUNCIL"]
+
+
+def _link(endpoint, **values):
+    """An absolute link for an email, built on PORTAL_BASE_URL (works in requests and the CLI)."""
+    # Built from the URL map directly: pushing a request context here would run the teardown
+    # handlers (closing the database) in the middle of the caller's transaction.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
+
+
+def _mail(user_or_email, template, subject, **context):
+    from services import mail
+    to = getattr(user_or_email, "email", user_or_email)
+    return mail.queue(to, template, subject, kind=template, council=_council(), **context)
+
+
+def authenticate(email, password, now=None):
+    """Check an email and password. Returns (user or None, outcome).
+
+    outcome: "ok", "unknown", "wrong", "locked", "locked-now" (this failure locked it) or
+    "inactive". Every path spends one password hash, so timing does not tell them apart.
+    """
+    user = find_user(email)
+    if user is None:
+        equalise_timing(password)
+        return None, "unknown"
+    if user.password_hash:
+        good = check_password(user, password)
+    else:  # an invited officer who has not set a password yet
+        equalise_timing(password)
+        good = False
+    if user.status != "active" or not user.password_hash:
+        return user, "inactive"
+    if is_locked(user, now):
+        return user, "locked"
+    if not good:
+        if record_failure(user, now):
+            send_lockout_notice(user)
+            return user, "locked-now"
+        return user, "wrong"
+    return user, "ok"
+
+
+def send_lockout_notice(user):
+    _mail(user, "lockout", "Sign-in to your account has been locked for 15 minutes",
+          user=user, minutes=int(LOCK_FOR.total_seconds() // 60))
+
+
+def begin_two_step(user, now=None):
+    """A password was right and the account has 2SV: start an attempt (and email a code)."""
+    from models import SignInAttempt
+    attempt = SignInAttempt.create(user=user, created_at=now or utcnow())
+    if user.two_step_method == "email":
+        send_sign_in_code(user, attempt, now=now)
+    return attempt
+
+
+def send_sign_in_code(user, attempt, now=None):
+    code = issue_code(user, purpose="sign-in", attempt=attempt, now=now)
+    short = _council().get("short_name", "")
+    _mail(user, "verification-code", f"Your {short} SEND portal verification code", code=code,
+          minutes=int(CODE_LIFETIME.total_seconds() // 60))
+
+
+def live_attempt(token, now=None):
+    """The unfinished, unexpired sign-in attempt for ``token`` (kept in the cookie), or None."""
+    from models import SignInAttempt
+    if not token:
+        return None
+    attempt = SignInAttempt.get_or_none(SignInAttempt.token == token)
+    now = now or utcnow()
+    if attempt is None or attempt.finished_at or now - attempt.created_at > ATTEMPT_LIFETIME:
+        return None
+    return attempt
+
+
+def resend_problem(attempt, now=None):
+    """Why a new code cannot be sent yet (a sentence), or None."""
+    now = now or utcnow()
+    sent = (OneTimeCode.select().where((OneTimeCode.attempt == attempt)
+                                       & (OneTimeCode.purpose == "sign-in")).count())
+    if sent >= MAX_CODES_PER_ATTEMPT:
+        return "You have asked for too many codes. Sign in again to get a new code."
+    last = last_code_sent_at(attempt.user, purpose="sign-in", attempt=attempt)
+    if last and now - last < RESEND_GAP:
+        wait = int((RESEND_GAP - (now - last)).total_seconds()) + 1
+        return f"Wait {wait} seconds before asking for a new code."
+    return None
+
+
+def check_totp(user, typed, now=None):
+    """An authenticator-app code: "ok", "wrong" or "reused" (each time step works once only)."""
+    import pyotp
+    code = clean_code(typed)
+    if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
+        return "wrong"
+    totp = pyotp.TOTP(user.totp_secret)
+    seconds = int(((now or utcnow()) - dt.datetime(1970, 1, 1)).total_seconds())
+    current = seconds // TOTP_STEP
+    for step in (current - 1, current, current + 1):  # valid_window=1: allow clock drift
+        if hmac.compare_digest(totp.at(step * TOTP_STEP), code):
+            if step <= user.totp_last_step:
+                return "reused"
+            user.totp_last_step = step
+            user.save()
+            return "ok"
+    return "wrong"
+
+
+def check_sign_in_code(attempt, typed, now=None):
+    """The second step. Returns "ok", "wrong", "dead" (5 wrong: ask for a new code), "expired",
+    "reused" (TOTP), "locked" or "locked-now" (this failure locked the account)."""
+    user = attempt.user
+    if is_locked(user, now):  # locked meanwhile (wrong passwords elsewhere): no code works
+        return "locked"
+    if user.two_step_method == "totp":
+        outcome = check_totp(user, typed, now)
+    else:
+        outcome = check_code(user, typed, purpose="sign-in", attempt=attempt, now=now)
+        if outcome == "none":
+            outcome = "expired"
+    if outcome == "ok":
+        return "ok"
+    if outcome in ("wrong", "reused") and record_failure(user, now):
+        send_lockout_notice(user)
+        attempt.finished_at = now or utcnow()
+        attempt.save()
+        return "locked-now"
+    if outcome == "wrong" and user.two_step_method == "email":
+        newest = (OneTimeCode.select().where(OneTimeCode.attempt == attempt)
+                  .order_by(OneTimeCode.id.desc()).first())
+        if newest is not None and newest.dead:
+            return "dead"
+    if outcome == "expired" and user.two_step_method == "email":
+        newest = (OneTimeCode.select().where(OneTimeCode.attempt == attempt)
+                  .order_by(OneTimeCode.id.desc()).first())
+        if newest is not None and newest.dead and newest.wrong_tries >= CODE_MAX_WRONG:
+            return "dead"
+    return outcome
+
+
+def finish_sign_in(user, *, two_step_passed, attempt=None, now=None):
+    """The user is who they say: a fresh server-side session. Returns its token."""
+    if attempt is not None:
+        attempt.finished_at = now or utcnow()
+        attempt.save()
+    clear_failures(user)
+    return start_session(user, two_step_passed=two_step_passed)
+
+
+# Registration -------------------------------------------------------------------------------
+
+def fold_name(name):
+    """Organisation names match without case or extra spaces ("St  Mary's" == "st mary's")."""
+    return " ".join((name or "").casefold().split())
+
+
+def organisation_named(name):
+    """The organisation with this (folded) name, created when new."""
+    from peewee import IntegrityError
+    from models import Organisation
+    name = " ".join((name or "").split())
+    key = fold_name(name)
+    found = Organisation.get_or_none(Organisation.name_key == key)
+    if found:
+        return found
+    try:
+        with models.db.atomic():
+            return Organisation.create(name=name, name_key=key)
+    except IntegrityError:  # someone registered the same organisation a moment ago
+        return Organisation.get(Organisation.name_key == key)
+
+
+PROFILE_FIELDS = ("house_number", "house_name", "building_name", "street", "district", "town",
+                  "postcode", "country", "work_phone", "mobile")
+PERSONAL_FIELDS = ("title", "forename", "surname", "gender")
+
+
+def register_professional(details, *, password_hash, answer_hash):
+    """Register a professional (pending until the emailed link is followed). Returns the outcome.
+
+    "new": created and activation emailed; "pending": an earlier registration is waiting, its
+    activation email is sent again (nothing changed); "exists": the owner is told that someone
+    tried to register with their address. The caller shows the same page for all three.
+    """
+    from models import WorkProfile
+    email = details["email"].strip().lower()
+    existing = find_user(email)
+    if existing is not None:
+        # Both paths have already hashed the password and answer (step 1): timing matches.
+        if existing.status == "pending":
+            send_activation(existing)
+            return existing, "pending"
+        _mail(existing, "already-registered", "Someone tried to register with your email address",
+              user=existing, login_link=_link("auth.login"),
+              reset_link=_link("auth.forgotten_password"))
+        return existing, "exists"
+    user = User.create(email=email, password_hash=password_hash, role="professional",
+                       status="pending", secret_question=details["secret_question"],
+                       secret_answer_hash=answer_hash,
+                       **{name: details.get(name, "") for name in PERSONAL_FIELDS})
+    WorkProfile.create(user=user, professional_role=details["professional_role"],
+                       organisation=organisation_named(details["organisation"]),
+                       **{name: details.get(name, "") for name in PROFILE_FIELDS})
+    send_activation(user)
+    return user, "new"
+
+
+def send_activation(user):
+    token = make_token("activate", {"user": user.id, "email": user.email})
+    _mail(user, "activation", "Professional Portal activation",
+          link=_link("auth.activate", token=token), hours=ACTIVATION_MAX_AGE // 3600)
+
+
+def activate(token, now=None):
+    """Follow an activation link: the user it activated, or None (forged, expired or used —
+    a link works only while the account is pending, so it works once)."""
+    payload = read_token("activate", token, ACTIVATION_MAX_AGE)
+    if not isinstance(payload, dict):
+        return None
+    user = User.get_or_none(User.id == payload.get("user"))
+    if user is None or user.email != payload.get("email") or user.status != "pending":
+        return None
+    user.status = "active"
+    user.activated_at = now or utcnow()
+    user.save()
+    return user
+
+
+# Forgotten password and officer invitations ----------------------------------------------
+
+def request_password_reset(email, answer):
+    """Email a reset link when the email and the secret answer both match (True); otherwise
+    nothing (False). Both paths spend one hash so the answer takes the same time."""
+    user = find_user(email)
+    typed = normalise_answer(answer)
+    if user is None:
+        equalise_timing(typed)
+        return None
+    good = check_secret(user.secret_answer_hash, typed)
+    if not good or user.status != "active":
+        return None
+    token = make_token("reset", {"user": user.id, "fp": password_fingerprint(user)})
+    _mail(user, "password-reset", "Reset your password", user=user,
+          link=_link("auth.reset_password", token=token), minutes=RESET_MAX_AGE // 60)
+    return user
+
+
+def user_for_reset(token):
+    """(user, kind) for a good reset or invitation link, else (None, None). A link dies once
+    the password changes, because the password's fingerprint is in it."""
+    for kind, max_age in (("reset", RESET_MAX_AGE), ("invite", INVITE_MAX_AGE)):
+        payload = read_token(kind, token, max_age)
+        if isinstance(payload, dict):
+            user = User.get_or_none(User.id == payload.get("user"))
+            if (user is not None and user.status == "active"
+                    and hmac.compare_digest(str(payload.get("fp", "")), password_fingerprint(user))):
+                return user, kind
+            return None, None
+    return None, None
+
+
+def complete_reset(user, password, kind):
+    """Set the new password (every session ends) and tell the owner it changed."""
+    set_password(user, password)
+    clear_failures(user)
+    if kind == "reset":
+        _mail(user, "password-changed", "Your password has been changed", user=user,
+              reset_link=_link("auth.forgotten_password"))
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def create_officer(email):
+    """Create an SEN team officer (active, no password yet) and email a set-password link.
+
+    Used by ``flask --app portal create-officer EMAIL``; returns a sentence for the console.
+    """
+    from services import mail
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        return f"Not an email address: {email!r}. Nothing was created."
+    with models.db.atomic():
+        user = find_user(email)
+        if user is not None:
+            return f"{email} already has an account (role {user.role}, {user.status}); nothing changed."
+        user = User.create(email=email, role="officer", status="active", password_hash="",
+                           activated_at=utcnow())
+        token = make_token("invite", {"user": user.id, "fp": password_fingerprint(user)})
+        _mail(user, "officer-invitation", "You have been invited to the SEND Portal",
+              link=_link("auth.reset_password", token=token), hours=INVITE_MAX_AGE // 3600)
+        from services import audit
+        audit.record("officer-created", user=user, object_type="user", object_id=user.id)
+    app = current_app._get_current_object()
+    sent, waiting = mail.deliver_pending(app)
+    return (f"Created officer {email}. An invitation with a set-password link (valid "
+            f"{INVITE_MAX_AGE // 3600} hours) has been sent ({sent} sent, {waiting} waiting). "
+            "They must enable Two Step Verification after setting their password.")

@@ -45,7 +45,7 @@ def make_user(app):
              password=PASSWORD, secret_answer="zzbiscuit", **fields):
         with app.app_context():
             user = User.create(
-                email=email.lower(), role=role, status="active", forename=fields.pop("forename", "Zzsam"),
+                email=email.lower(), role=role, status=fields.pop("status", "active"), forename=fields.pop("forename", "Zzsam"),
                 surname=fields.pop("surname", "Zztester"), password_hash=accounts.hash_secret(password),
                 secret_question="Name of your first pet",
                 secret_answer_hash=accounts.hash_secret(accounts.normalise_answer(secret_answer)),
@@ -69,3 +69,54 @@ def code_from(email_row):
 
 def link_from(email_row):
     return re.search(r"https?://\S+", email_row.text_body).group(0)
+
+
+def csrf_from(response):
+    """The CSRF token of a rendered page (tests run with CSRF on, as in production)."""
+    html = response.get_data(as_text=True)
+    match = (re.search(r'name="csrf_token" value="([^"]+)"', html)
+             or re.search(r'name="csrf-token" content="([^"]+)"', html))
+    return match.group(1)
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in(client, email, password=PASSWORD): through the login page and, when the account
+    has two-step verification, the code (emailed, or the authenticator app's). Returns the last
+    response."""
+    def go(client, email, password=PASSWORD):
+        page = client.get("/login")
+        response = client.post("/login", data={"email": email, "password": password,
+                                               "csrf_token": csrf_from(page)})
+        if response.status_code != 303 or "/verify" not in response.headers["Location"]:
+            return response
+        with app.app_context():
+            user = User.get(User.email == email.lower())
+        if user.two_step_method == "totp":
+            import pyotp
+            code = pyotp.TOTP(user.totp_secret).now()
+        else:
+            code = code_from(last_email(app, to=email))
+        page = client.get("/verify")
+        return client.post("/verify", data={"code": code, "csrf_token": csrf_from(page)})
+    return go
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in(client, user, two_step_passed=True): sign a browser in without the UI.
+
+    Starts a server-side session (accounts.start_session) and puts its token where flask-login
+    looks (``_user_id``). Returns the session token.
+    """
+    from services import accounts
+
+    def go(client, user, two_step_passed=True):
+        with app.app_context():
+            with models.db.atomic():
+                token = accounts.start_session(user, two_step_passed=two_step_passed)
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return token
+    return go
