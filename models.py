@@ -140,6 +140,10 @@ class UserSession(BaseModel):
     token = CharField(max_length=64, unique=True, default=lambda: secrets.token_urlsafe(32))
     user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
     two_step_passed = BooleanField(default=False)
+    # Two Step Verification being set up in this browser (My Account): the method waiting for
+    # its proving code, and a new authenticator secret kept here, never in the cookie.
+    pending_two_step = CharField(max_length=10, default="")
+    pending_totp_secret = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)
     last_seen = DateTimeField(default=utcnow)
 
@@ -262,7 +266,7 @@ class FormInstance(BaseModel):
     schema_version = IntegerField()
     author = ForeignKeyField(User, backref="forms", on_delete="CASCADE")
     work_profile = ForeignKeyField(WorkProfile, null=True, on_delete="SET NULL")
-    status = CharField(max_length=12, default="draft", index=True)  # draft|submitted|returned|accepted
+    status = CharField(max_length=12, default="draft", index=True)  # draft|submitted|amending|returned|accepted
     answers = JSONField(default=dict)
     version = IntegerField(default=1)  # optimistic locking: every save must name the current one
     created_at = DateTimeField(default=utcnow)
@@ -283,9 +287,69 @@ class Attachment(BaseModel):
     removed_at = DateTimeField(null=True)
 
 
+class Submission(BaseModel):
+    """One submitted round of a form instance, kept for good: Edit and resubmit adds round 2,
+    and round 1 stays readable exactly as it was sent (with its own schema version)."""
+    instance = ForeignKeyField(FormInstance, backref="submissions", on_delete="CASCADE")
+    round = IntegerField()
+    answers = JSONField(default=dict)
+    schema_version = IntegerField()
+    work_profile = ForeignKeyField(WorkProfile, null=True, on_delete="SET NULL")
+    submitted_by = ForeignKeyField(User, null=True, backref="submissions", on_delete="SET NULL")
+    submitted_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("instance", "round"), True),)
+
+
+class Message(BaseModel):
+    """A portal message to one user (Stockton "Portal Messages"): a request to submit information,
+    a reminder, information shared, a form returned with a reason, or a general note."""
+    recipient = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    sender = ForeignKeyField(User, null=True, backref="messages_sent", on_delete="SET NULL")
+    person = ForeignKeyField(Person, null=True, backref="messages", on_delete="CASCADE")
+    kind = CharField(max_length=20, default="general")  # request|reminder|shared|returned|general
+    subject = CharField(max_length=300)
+    body = TextField(default="")
+    form_key = CharField(max_length=80, null=True)
+    due_date = DateField(null=True)
+    tab = CharField(max_length=12, null=True)  # request|assessment|plan|review ("Go to form")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        # The inbox (newest first) and the unread count on Home both start from the recipient.
+        indexes = ((("recipient", "created_at"), False), (("recipient", "read_at"), False))
+
+
+class Case(BaseModel):
+    """A child's EHC process as the SEN team records it: phase and the dates that drive the clock.
+
+    The statutory dates (decision due, final plan due, comment window...) are never stored; they
+    are computed from these facts by ``services.cases.key_dates`` (DESIGN.md §2).
+    """
+    person = ForeignKeyField(Person, backref="cases", unique=True, on_delete="CASCADE")
+    phase = CharField(max_length=12, default="request", index=True)  # request|assessment|plan|review|closed
+    officer = ForeignKeyField(User, null=True, backref="caseload", on_delete="SET NULL")
+    request_received = DateField(null=True, index=True)
+    decision_to_assess = CharField(max_length=3, default="")  # "" | yes | no
+    decision_date = DateField(null=True)
+    assessment_start = DateField(null=True)
+    decision_to_issue = CharField(max_length=3, default="")  # "" | yes | no (after assessment)
+    decision_to_issue_date = DateField(null=True)
+    draft_plan_issued = DateField(null=True)
+    final_plan_issued = DateField(null=True)
+    annual_review_held = DateField(null=True)  # the most recent review meeting
+    annual_review_decision = DateField(null=True)  # the LA's decision after that meeting
+    next_deadline = DateField(null=True, index=True)  # denormalised for the caseload's sort/filter
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
+    Submission, Message, Case,
 ]
 
 

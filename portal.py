@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
+from engine import load_registry
 from services import accounts, mail
 
 ROOT = Path(__file__).resolve().parent
@@ -62,6 +63,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
+        PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),  # tests set fast scrypt parameters
     )
     if test_config:
         app.config.update(test_config)
@@ -71,6 +73,19 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     council_file = ROOT / "schemas" / "councils" / f"{app.config['COUNCIL_KEY']}.yaml"
     app.config["COUNCIL"] = yaml.safe_load(council_file.read_text(encoding="utf-8"))
+
+
+_registries: dict = {}
+
+
+def _form_registry(directory: str):
+    """Load the form schemas once per process (they are immutable) until a file changes."""
+    files = sorted(Path(directory).rglob("*.yaml"))
+    signature = (directory, tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if signature not in _registries:
+        _registries.clear()
+        _registries[signature] = load_registry(directory)
+    return _registries[signature]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -85,6 +100,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    # Forms are data: a broken schema stops the portal here, with every mistake listed.
+    app.extensions["forms"] = _form_registry(app.config["FORMS_DIR"])
     models.open_database(app.config["DATABASE_URL"])
     _wire_database(app)
     csrf.init_app(app)
@@ -116,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints import account, auth, home
     for bp in (home.bp, auth.bp, account.bp):
         app.register_blueprint(bp)
-    for name in ("forms", "people", "team", "citizen"):
+    for name in ("forms", "people", "messages", "team", "citizen"):
         # Later areas register themselves here once their module exists.
         try:
             module = __import__(f"blueprints.{name}", fromlist=["bp"])

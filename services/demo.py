@@ -36,14 +36,70 @@ def build(app, only_if_empty=False):
         if User.select().exists():
             return "The database already has users; demo data is only added to an empty database."
         with models.db.atomic():
-            _user("senco@demo.example", "Zzsally", "Zzsenco", method="email", prof_role="SENCo",
-                  org="Zz Bader Primary School")
+            senco = _user("senco@demo.example", "Zzsally", "Zzsenco", method="email",
+                          prof_role="SENCo", org="Zz Bader Primary School")
             _user("psychologist@demo.example", "Zzpeter", "Zzpsych", method="totp",
                   prof_role="Educational Psychologist", org="Zz Educational Psychology Service")
             _user("new.professional@demo.example", "Zznina", "Zznew", prof_role="Class Teacher",
                   org="Zz Bader Primary School")
-            _user("officer@demo.example", "Zzoliver", "Zzofficer", role="officer", method="email")
+            officer = _user("officer@demo.example", "Zzoliver", "Zzofficer", role="officer",
+                            method="email")
+            _children_and_messages(senco, officer)
     return sign_ins(app)
+
+
+# The Stockton seed's Select Person list (invented "Zz" children), linked to the demo SENCo.
+DEMO_CHILDREN = (
+    ("Audrey", "ZzAubergine", "1999-08-02", "", "Female"),
+    ("zzEbony", "zzRoberts", "2006-05-22", "Zz Bader Primary", "Female"),
+    ("Zzpoppy", "Zzthompson", "2012-10-08", "", "Female"),
+    ("Zztheodore", "Zzthompson", "2002-06-14", "Zz Bader Primary", "Male"),
+    ("Veruca", "ZzHolet", "2003-01-01", "Zz Bader Primary", "Female"),
+    ("Zzarlo", "Zzbeetroot", "2021-03-15", "Zz Little Acorns Nursery", "Male"),
+)
+
+
+def _children_and_messages(senco, officer):
+    """Zz children linked to the SENCo (by the SEN team, as in the seed) and a few messages."""
+    import datetime as dt
+
+    from models import Person
+    from services import messages, people
+
+    today = utcnow().date()
+    children = []
+    for forename, surname, born, school, gender in DEMO_CHILDREN:
+        person = Person.create(forename=forename, surname=surname, gender=gender,
+                               date_of_birth=dt.date.fromisoformat(born), current_school=school,
+                               address="1 Zz Street, Stockton-on-Tees", postcode="TS18 1ZZ")
+        people.link(person, senco, how="sen-team", linked_by=officer)
+        children.append(person)
+    arlo, poppy = children[5], children[2]
+    messages.send_message(
+        senco, "request", "Request for information: Zzbeetroot, Zzarlo",
+        "The SEN Team has linked Zzarlo Zzbeetroot (born 15/03/2021) to you.\n\n"
+        "Please complete and submit the Early Years Setting Request for EHCP Assessment by "
+        f"{(today + dt.timedelta(days=42)):%d/%m/%Y}.",
+        sender=officer, person=arlo, form_key="early-years-request",
+        due_date=today + dt.timedelta(days=42), tab="request")
+    messages.send_message(
+        senco, "reminder", "Reminder: information due for Zzthompson, Zzpoppy",
+        "We have not yet received the E7 Request for Advice Other Professionals or Services for "
+        f"Zzpoppy Zzthompson. It was due on {(today - dt.timedelta(days=3)):%d/%m/%Y}.",
+        sender=officer, person=poppy, form_key="e7-other-professionals",
+        due_date=today - dt.timedelta(days=3), tab="assessment")
+    messages.send_message(
+        senco, "shared", "Information shared with you: ZzHolet, Veruca",
+        "The SEN Team has shared the Annual Review PRE Information with you for Veruca ZzHolet. "
+        "You can find it on the EHCP Reviews tab.",
+        sender=officer, person=children[4], form_key="annual-review-pre-information",
+        tab="review")
+    messages.send_message(
+        senco, "returned", "Form returned: zzRoberts, zzEbony",
+        "The Secondary Education Request for EHCP Assessment for zzEbony zzRoberts has been "
+        "returned to you.\n\nReason: the Parental Consent form is not signed. Please attach a "
+        "signed copy and submit the form again.",
+        sender=officer, person=children[1], form_key="secondary-request", tab="request")
 
 
 def sign_ins(app):

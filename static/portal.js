@@ -10,6 +10,11 @@ const csrf = document.querySelector('meta[name="csrf-token"]');
 document.addEventListener("htmx:config:request", (event) => {
   // Every htmx request carries the CSRF token (flask-wtf reads X-CSRFToken).
   if (csrf) event.detail.ctx.request.headers["X-CSRFToken"] = csrf.content;
+  // Form steps: autosave and Add More never carry chosen files; only the Upload button sends them.
+  const { form, body } = event.detail.ctx.request;
+  if (form && form.hasAttribute("data-portal-autosave") && body instanceof FormData) {
+    for (const [name, value] of [...body.entries()]) if (value instanceof File) body.delete(name);
+  }
 });
 
 document.addEventListener("htmx:after:swap", (event) => {

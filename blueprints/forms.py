@@ -1,0 +1,452 @@
+"""The form runner: start, step through, autosave, Add More, uploads, summary, submit, edit,
+delete, view, PDF and the officers' preview.
+
+HTTP only: rules live in services/submissions.py (access, versioned saves, rounds) and
+services/uploads.py (file checks). Anything a user may not see answers 404 — never 403, never a
+hint that it exists.
+"""
+from flask import (Blueprint, abort, current_app, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.routing import BuildError
+
+from blueprints.common import access, client_ip, flash_success, is_partial, render
+from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
+from services import submissions, uploads
+from services.submissions import NotEditable, Refused, VersionConflict
+
+bp = Blueprint("forms", __name__)
+
+EVERYONE = ("professional", "citizen", "officer")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _registry():
+    return current_app.extensions["forms"]
+
+
+def _instance(instance_id, *, edit=False):
+    instance = submissions.instance_for(current_user, instance_id, edit=edit)
+    if instance is None:
+        abort(404)
+    return instance, submissions.form_of(_registry(), instance)
+
+
+def _step_of(form, step_key, journey=None):
+    try:
+        step = form.step(step_key)
+    except KeyError:
+        abort(404)
+    if journey is not None and not journey.step_visible(step_key):
+        abort(404)
+    return step
+
+
+def _version():
+    return request.form.get("version", type=int)
+
+
+def _step_url(instance, step_key, **args):
+    if step_key == SUMMARY:
+        return url_for("forms.summary", instance_id=instance.id)
+    return url_for("forms.step", instance_id=instance.id, step_key=step_key, **args)
+
+
+def _conflict(instance):
+    """409: the page was stale. Nothing was saved; offer a reload."""
+    if is_partial():
+        return render_template("forms/_autosave.html", conflict=True), 409
+    return render_template("forms/conflict.html", instance=instance,
+                           reload_url=request.path), 409
+
+
+def _step_page(instance, form, step, journey, *, errors=None, status=200, upload_errors=None):
+    errors = dict(errors or {})
+    errors.update(upload_errors or {})
+    return render(
+        "forms/step.html", "forms/_step.html", status, form=form, step=step, journey=journey,
+        instance=instance, person=instance.person, errors=errors,
+        values_journey=submissions.shown_journey(form, instance, step),
+        anchors=submissions.error_anchors(step, errors),
+        files=submissions.files_by_field(instance, step),
+        profiles=submissions.work_profiles(instance.author) if step.kind == "work_profile" else [],
+        action=request.full_path.rstrip("?") if request.method == "POST" else
+        _step_url(instance, step.key, **({"return": "summary"}
+                                         if request.args.get("return") == "summary" else {})),
+        upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False)
+
+
+def _person_forms_url(person_id):
+    try:
+        return url_for("people.forms", person_id=person_id)
+    except BuildError:
+        return url_for("home.send_home")
+
+
+# --- start and continue ------------------------------------------------------------------------
+
+@bp.route("/people/<int:person_id>/forms/<form_key>/start", methods=["POST"])
+@access(*EVERYONE)
+def start(person_id, form_key):
+    """Start: a new draft, only for roles the form's started_by names and linked people."""
+    try:
+        form = _registry().get(form_key)
+    except KeyError:
+        abort(404)
+    person = submissions.person_for(current_user, person_id)
+    if person is None or not submissions.may_start(current_user, form):
+        abort(404)
+    instance = submissions.start(current_user, person, form, ip=client_ip())
+    return redirect(_step_url(instance, form.steps[0].key), 303)
+
+
+@bp.route("/forms/<int:instance_id>")
+@access(*EVERYONE)
+def resume(instance_id):
+    """Continue: the first step still to do (View Details once it is submitted)."""
+    instance, form = _instance(instance_id)
+    if not submissions.may_edit(current_user, instance):
+        return redirect(url_for("forms.view", instance_id=instance.id))
+    journey = submissions.journey_for(form, instance.answers)
+    return redirect(_step_url(instance, journey.first_incomplete()))
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+@bp.route("/forms/<int:instance_id>/<step_key>")
+@access(*EVERYONE)
+def step(instance_id, step_key):
+    instance, form = _instance(instance_id, edit=True)
+    journey = submissions.journey_for(form, instance.answers)
+    step = _step_of(form, step_key, journey)
+    if not journey.can_visit(step_key):
+        return redirect(_step_url(instance, journey.first_incomplete()))
+    submissions.record_view(current_user, instance, ip=client_ip(), step=step_key)
+    return _step_page(instance, form, step, journey)
+
+
+@bp.route("/forms/<int:instance_id>/<step_key>", methods=["POST"])
+@access(*EVERYONE)
+def save(instance_id, step_key):
+    """Every button of a step posts here: autosave, Add More, Remove, upload, Back, Save & Continue."""
+    instance, form = _instance(instance_id, edit=True)
+    step = _step_of(form, step_key, submissions.journey_for(form, instance.answers))
+    try:
+        if request.form.get("autosave") == "1":
+            return _autosave(instance, form, step)
+        if "add" in request.form or "remove" in request.form:
+            return _rows(instance, form, step)
+        if "upload" in request.form:
+            return _upload(instance, form, step)
+        return _save_and_continue(instance, form, step)
+    except VersionConflict:
+        return _conflict(instance)
+
+
+def _posted():
+    return request.form.to_dict(flat=False)
+
+
+def _autosave(instance, form, step):
+    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+                             user=current_user, partial=True)
+    return render_template("forms/_autosave.html", saved=saved), 200
+
+
+def _rows(instance, form, step):
+    """Add More / Remove: htmx gets the new row (or the whole group); without JS the step reloads."""
+    adding = "add" in request.form
+    remove = request.form.get("remove", type=int)
+    if not step.repeat or (not adding and remove is None):
+        abort(404)
+    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+                             user=current_user, add_row=adding, remove_row=remove)
+    journey = submissions.journey_for(form, saved.answers)
+    if is_partial():
+        ctx = dict(form=form, step=step, journey=journey, instance=instance, errors={},
+                   files=submissions.files_by_field(instance, step), saved=saved,
+                   action=request.full_path.rstrip("?"), preview=False,
+                   upload_mb=current_app.config["MAX_UPLOAD_MB"])
+        if adding:
+            return render_template("forms/_row_added.html", row=journey.row_count(step.key) - 1, **ctx)
+        return render_template("forms/_rows_changed.html", **ctx)
+    anchor = f"#row-{step.key}-{journey.row_count(step.key) - 1}" if adding else f"#rows-{step.key}"
+    return redirect(request.full_path.rstrip("?") + anchor, 303)
+
+
+def _upload(instance, form, step):
+    """The upload button (a submit button: works without JS) saves the step, then keeps the file."""
+    input_name = request.form.get("upload", "")
+    file = request.files.get(input_name)
+    submissions.check_version(instance, _version())
+    problem = None
+    try:
+        submissions.upload(instance, form, step.key, input_name,
+                           filename=file.filename if file else "", stream=file.stream if file else None,
+                           user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
+                           max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    except KeyError:
+        abort(404)
+    except uploads.UploadError as error:
+        problem = {input_name: str(error)}
+    # partial: only what was posted changes, so a post carrying just the file loses nothing.
+    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+                             user=current_user, partial=True)
+    if problem:
+        journey = submissions.journey_for(form, saved.answers)
+        return _step_page(instance, form, step, journey, status=422, upload_errors=problem)
+    flash_success("File uploaded")
+    return redirect(request.full_path.rstrip("?") + f"#{input_name}", 303)
+
+
+def _save_and_continue(instance, form, step):
+    remove_file = request.form.get("remove_file", type=int)
+    back = "back" in request.form
+    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+                             user=current_user, remove_attachment=remove_file)
+    journey = submissions.journey_for(form, saved.answers)
+    if remove_file is not None:
+        return redirect(request.full_path.rstrip("?") + f"#{step.key}-files", 303)
+    if saved.errors and not back:
+        return _step_page(instance, form, step, journey, errors=saved.errors, status=422)
+    to_summary = request.args.get("return") == "summary"
+    target = submissions.after_save_step(journey, step.key, back=back, to_summary=to_summary)
+    return redirect(_step_url(instance, target), 303)
+
+
+# --- summary, declaration, submit --------------------------------------------------------------
+
+def _summary_page(instance, form, *, status=200, errors=None, error_list=None, agreed=()):
+    council = current_app.config["COUNCIL"]
+    journey = submissions.journey_for(form, instance.answers)
+    return render(
+        "forms/summary.html", "forms/_summary.html", status, instance=instance, form=form,
+        person=instance.person, journey=journey, step=journey.step(SUMMARY),
+        sections=submissions.summary_for(form, instance.answers, instance),
+        statements=form.declaration_statements(council.get("declarations")),
+        errors=errors or {}, errors_list=error_list, agreed=set(agreed), preview=False)
+
+
+@bp.route("/forms/<int:instance_id>/summary")
+@access(*EVERYONE)
+def summary(instance_id):
+    """Check your answers, the declarations and Submit."""
+    instance, form = _instance(instance_id, edit=True)
+    journey = submissions.journey_for(form, instance.answers)
+    if not journey.can_visit(SUMMARY):
+        return redirect(_step_url(instance, journey.first_incomplete()))
+    submissions.record_view(current_user, instance, ip=client_ip(), step=SUMMARY)
+    return _summary_page(instance, form)
+
+
+@bp.route("/forms/<int:instance_id>/submit", methods=["POST"])
+@access(*EVERYONE)
+def submit(instance_id):
+    instance = submissions.instance_for(current_user, instance_id)
+    if instance is None or instance.author_id != current_user.id:
+        abort(404)
+    form = submissions.form_of(_registry(), instance)
+    try:
+        outcome = submissions.submit(
+            instance, form, user=current_user, version=_version(), posted=request.form,
+            council_statements=current_app.config["COUNCIL"].get("declarations"), ip=client_ip())
+    except NotEditable:  # a second click on Submit: the first one did the work
+        return redirect(url_for("forms.submitted", instance_id=instance.id), 303)
+    except VersionConflict:
+        return _conflict(instance)
+    if isinstance(outcome, Refused):
+        problems = [{"text": m, "href": f"#{k}"} for k, m in outcome.declarations.items()]
+        problems += [{"text": m, "href": _step_url(instance, k)} for k, m in outcome.missing]
+        agreed = [k for k in request.form if k.startswith("agree-")]
+        return _summary_page(instance, form, status=422, errors=outcome.declarations,
+                             error_list=problems, agreed=agreed)
+    return redirect(url_for("forms.submitted", instance_id=instance.id), 303)
+
+
+@bp.route("/forms/<int:instance_id>/submitted")
+@access(*EVERYONE)
+def submitted(instance_id):
+    instance, form = _instance(instance_id)
+    if instance.status not in submissions.SUBMITTED:
+        abort(404)
+    return render_template("forms/submitted.html", instance=instance, form=form,
+                           person=instance.person)
+
+
+# --- view, edit, delete ------------------------------------------------------------------------
+
+@bp.route("/forms/<int:instance_id>/view")
+@bp.route("/forms/<int:instance_id>/view/<int:round_number>")
+@access(*EVERYONE)
+def view(instance_id, round_number=None):
+    """View Details: read-only answers (the current ones, or one earlier submitted round)."""
+    instance, form = _instance(instance_id)
+    rounds = submissions.rounds(instance)
+    answers, profile_id, shown = instance.answers, instance.work_profile_id, None
+    if round_number is not None:
+        shown = submissions.round_of(instance, round_number) or abort(404)
+        form = _registry().get(instance.form_key, shown.schema_version)
+        answers, profile_id = shown.answers, shown.work_profile_id
+    submissions.record_view(current_user, instance, ip=client_ip(), round=round_number)
+    return render_template(
+        "forms/view.html", instance=instance, form=form, person=instance.person, rounds=rounds,
+        shown=shown, sections=submissions.summary_for(form, answers, instance, profile_id),
+        can_amend=submissions.can_amend(current_user, instance),
+        can_edit=submissions.may_edit(current_user, instance), uk_time=submissions.uk_time,
+        status_label=submissions.STATUS_LABELS.get(instance.status, instance.status))
+
+
+@bp.route("/forms/<int:instance_id>/edit", methods=["POST"])
+@access(*EVERYONE)
+def edit(instance_id):
+    """Edit: a submitted form becomes editable again; the submitted round is kept."""
+    instance, _form = _instance(instance_id)
+    if not submissions.can_amend(current_user, instance):
+        abort(404)
+    try:
+        submissions.amend(instance, user=current_user, version=_version(), ip=client_ip())
+    except VersionConflict:
+        return _conflict(instance)
+    return redirect(url_for("forms.summary", instance_id=instance.id), 303)
+
+
+@bp.route("/forms/<int:instance_id>/delete", methods=["GET", "POST"])
+@access(*EVERYONE)
+def delete(instance_id):
+    """Delete a draft (never a submitted form), after a confirmation page."""
+    instance, form = _instance(instance_id, edit=True)
+    if not submissions.can_delete(current_user, instance):
+        abort(404)
+    if request.method == "GET":
+        return render_template("forms/delete.html", instance=instance, form=form,
+                               person=instance.person)
+    person_id = instance.person_id
+    submissions.delete(instance, user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
+                       ip=client_ip())
+    flash_success(f"{form.title} deleted")
+    return redirect(_person_forms_url(person_id), 303)
+
+
+# --- files and PDF -----------------------------------------------------------------------------
+
+@bp.route("/forms/<int:instance_id>/files/<int:attachment_id>")
+@access(*EVERYONE)
+def download(instance_id, attachment_id):
+    """A file, only through this authorised view: always a download, never rendered inline."""
+    instance, _form = _instance(instance_id)
+    attachment = next((a for a in instance.attachments if a.id == attachment_id), None)
+    path = uploads.path_of(attachment, current_app.config["UPLOAD_DIR"]) if attachment else None
+    if path is None or not path.is_file():
+        abort(404)
+    submissions.record_view(current_user, instance, ip=client_ip(), what="form-file-downloaded",
+                            attachment_id=attachment.id)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename, max_age=0)
+
+
+@bp.route("/forms/<int:instance_id>/pdf")
+@access(*EVERYONE)
+def pdf(instance_id):
+    """PDF of a submitted (or accepted) form."""
+    instance, form = _instance(instance_id)
+    if instance.status not in submissions.SUBMITTED or not form.pdf:
+        abort(404)
+    from services import pdf as pdf_service  # written beside this runner; imported when used
+    journey = submissions.journey_for(form, instance.answers)
+    body = pdf_service.render_form_pdf(
+        form=form, journey=journey, instance=instance, person=instance.person,
+        council=current_app.config["COUNCIL"], submitter=instance.author,
+        work_profile_text=submissions.work_profile_text(instance),
+        attachment_names=submissions.attachment_names(instance))
+    submissions.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
+    name = pdf_service.pdf_filename(form, instance.person,
+                                    submissions.uk_time(instance.submitted_at).date())
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+# --- preview for form authors ------------------------------------------------------------------
+
+@bp.route("/forms/preview/<form_key>", methods=["GET", "POST"])
+@bp.route("/forms/preview/<form_key>/<step_key>", methods=["GET", "POST"])
+@access("officer")
+def preview(form_key, step_key=None):
+    """Any form, step by step, with no child and nothing saved; POSTs show the errors only."""
+    try:
+        form = _registry().get(form_key)
+    except KeyError:
+        abort(404)
+    if step_key is None:
+        return redirect(url_for("forms.preview", form_key=form.key, step_key=form.steps[0].key))
+    journey = Journey(form, {}, today=submissions.uk_today())
+    bar_steps = list(form.steps) + [SUMMARY_STEP]  # every step, even those a condition hides
+    if step_key == SUMMARY:
+        return render_template("forms/preview_summary.html", form=form, journey=journey,
+                               bar_steps=bar_steps,
+                               statements=form.declaration_statements(
+                                   current_app.config["COUNCIL"].get("declarations")))
+    step = _step_of(form, step_key)
+    answers, errors = {}, {}
+    if request.method == "POST":
+        answers, errors = save_step(form, {}, step.key, request.form, today=submissions.uk_today(),
+                                    add_row="add" in request.form,
+                                    remove_row=request.form.get("remove", type=int))
+    journey = Journey(form, answers, today=submissions.uk_today())
+    return render_template(
+        "forms/preview.html", form=form, step=step, journey=journey, errors=errors,
+        bar_steps=bar_steps,
+        anchors=submissions.error_anchors(step, errors), files={}, profiles=[], preview=True,
+        checked=request.method == "POST", instance=None, person=None,
+        action=url_for("forms.preview", form_key=form.key, step_key=step.key),
+        upload_mb=current_app.config["MAX_UPLOAD_MB"]), 422 if errors else 200
+
+
+# --- an upload cut off half-way ----------------------------------------------------------------
+
+@bp.errorhandler(ClientDisconnected)
+def upload_interrupted(error):
+    """The browser stopped sending (connection lost mid-upload): nothing from it was kept."""
+    return render_template("forms/upload_interrupted.html"), 400
+
+
+@bp.errorhandler(CSRFError)
+def csrf_or_interrupted(error):
+    """A multipart post that arrived cut short parses as an empty form, so it fails the CSRF
+    check first; say what really happened instead of "page expired"."""
+    if (request.mimetype == "multipart/form-data" and (request.content_length or 0) > 0
+            and not request.form and not request.files):
+        return upload_interrupted(error)
+    return render_template("errors/csrf.html"), 400
+
+
+@bp.app_template_filter("filesize")
+def _filesize(size):
+    return uploads.human_size(int(size or 0))
+
+
+@bp.app_template_filter("file_types")
+def _file_types(accept):
+    return ", ".join(dict.fromkeys(uploads.ALLOWED[e][1] for e in uploads.allowed_extensions(accept)))
+
+
+@bp.app_template_filter("nl2br")
+def _nl2br(text):
+    """Escape an answer and keep its line breaks (textarea answers in the summary)."""
+    return Markup("<br>").join(escape(line) for line in str(text).split("\n"))
+
+
+@bp.app_template_global("condition_text")
+def _condition_text(form, step, field):
+    """When a conditional question applies, in words (the page shows every question without JS)."""
+    cond = field.show_if
+    try:
+        target = (step if cond.step is None else form.step(cond.step)).field(cond.name)
+    except KeyError:
+        return ""
+    answers = " or ".join(cond.values)
+    return f"Only needed if your answer to “{target.label.rstrip(':')}” is {answers}."
