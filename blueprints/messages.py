@@ -1,0 +1,53 @@
+"""Portal Messages (Stockton guide p. 6): the list (unread first marked, newest first, paged) and
+the read view, which marks a message read. A user sees only their own messages; any other id
+answers 404. Messages are written by ``services.messages.send_message`` (the SEN team, reminders).
+"""
+from flask import Blueprint, abort, request, url_for
+from flask_login import current_user
+
+from blueprints.common import access, client_ip, render
+from services import messages, people
+
+bp = Blueprint("messages", __name__, url_prefix="/messages")
+
+READERS = ("professional", "citizen")
+
+
+@bp.app_context_processor
+def _unread_messages():
+    """``unread_messages()`` for the Home tile's red number (counted only when a page asks)."""
+    def unread_messages():
+        if not current_user.is_authenticated or current_user.role not in READERS:
+            return 0
+        return messages.unread_count(current_user.id)
+    return {"unread_messages": unread_messages}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@access(*READERS)
+def index():
+    """My messages, newest first; unread ones tagged "Unread" and in bold."""
+    page = messages.inbox(_me(), people.page_number(request.args.get("page")))
+    return render("messages/index.html", "messages/_list.html", listing=page, kinds=messages.KINDS)
+
+
+@bp.route("/<int:message_id>")
+@access(*READERS)
+def show(message_id):
+    """One message; opening it marks it read. "Go to form" lands on the child's right tab."""
+    me = _me()
+    message = messages.message_for(me, message_id)
+    if message is None:
+        abort(404)
+    child_visible = me.role == "professional" and messages.child_visible(me, message)
+    messages.open_message(me, message, ip=client_ip())
+    go_to_form = (url_for("people.forms", person_id=message.person_id, tab=message.tab or "request")
+                  if child_visible and message.form_key else None)
+    return render("messages/show.html", message=message, kinds=messages.KINDS,
+                  child_visible=child_visible, go_to_form=go_to_form,
+                  form_title=messages.form_title(message.form_key),
+                  days_left=messages.days_until(message.due_date, people.today()))

@@ -1,0 +1,263 @@
+"""The professional's SEND area (Stockton guide pp. 7-9, Coventry 1.2.1-1.2.6): Select Person,
+Add Person, Child details and the forms section's tabs.
+
+A professional sees only children linked to them (Link not ended); every other person id answers
+404. Each view of a child's record is audited. Rules live in ``services/people.py``.
+"""
+import datetime as dt
+import re
+import unicodedata
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import Field
+from wtforms.utils import unset_value
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+
+from blueprints.common import access, client_ip, flash_success, form_errors, render, safe_next
+from engine.fields import clean_raw, clean_text, getone
+from engine.schema import ETHNICITIES, GENDERS, Field as SchemaField
+from services import people
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+GENDER_VALUES = [o.value for o in GENDERS]
+ETHNICITY_VALUES = [o.value for o in ETHNICITIES]
+POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
+
+
+# --- Forms --------------------------------------------------------------------------------------
+
+def _clean(value):
+    """NFC, no control characters, trimmed. Markup is kept as typed (templates escape it)."""
+    if not isinstance(value, str):
+        return value
+    return clean_text(unicodedata.normalize("NFC", value)[:20000])
+
+
+def _clean_multiline(value):
+    if not isinstance(value, str):
+        return value
+    return clean_text(unicodedata.normalize("NFC", value)[:20000], multiline=True)
+
+
+def _postcode(value):
+    if not value:
+        return value
+    compact = re.sub(r"\s+", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", compact):
+        return value  # left as typed, for the message and the input
+    return f"{compact[:-3]} {compact[-3:]}"  # one canonical form, so searches and letters agree
+
+
+def _most(label, n):
+    return Length(max=n, message=f"{label} must be {n} characters or fewer")
+
+
+def _name_rule(label):
+    return Regexp(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$",
+                  message=f"{label} must only include letters, spaces, hyphens and apostrophes")
+
+
+def _choices(values, placeholder):
+    return [("", placeholder)] + [(v, v) for v in values]
+
+
+class DateOfBirthField(Field):
+    """A GOV.UK date input (``dob-day``, ``dob-month``, ``dob-year``), checked by the form
+    engine's date type so the messages match every form's, then for an age of 0-25."""
+
+    rule = SchemaField("date_of_birth", "date", "Date of Birth", required=True, future=False)
+    parts = ("day", "month", "year")
+    unchanged = None  # a recorded date kept as it is passes even if the child is now over 25
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.raw_data = None
+        if formdata is not None:
+            self.typed = {p: getone(formdata, f"{self.name}-{p}")[:20] for p in self.parts}
+            cleaned = clean_raw(self.rule, self.typed, today=people.today())
+            self.data = dt.date.fromisoformat(cleaned.value) if cleaned.value else None
+            if cleaned.error:
+                self.process_errors.append(cleaned.error)
+            return
+        self.data = data if isinstance(data, dt.date) else None
+        self.typed = ({"day": str(self.data.day), "month": str(self.data.month),
+                       "year": str(self.data.year)} if self.data else dict.fromkeys(self.parts, ""))
+
+    def pre_validate(self, form):
+        if self.data is not None and not self.process_errors and self.data != self.unchanged:
+            problem = people.date_of_birth_problem(self.data)
+            if problem:
+                raise ValidationError(problem)
+
+
+def _text(label, n, *required):
+    validators = list(required) or [Optional()]
+    return StringField(label, filters=[_clean], validators=[*validators, _most(label, n)])
+
+
+class PersonForm(FlaskForm):
+    """Add Person (Coventry 1.2.4) and the Child details page."""
+
+    class Meta:
+        csrf = False  # CSRFProtect already checks every POST
+
+    forename = StringField("Forename", filters=[_clean], validators=[
+        DataRequired("Enter the forename"), _most("Forename", 100), _name_rule("Forename")])
+    middle_name = StringField("Middle Name", filters=[_clean], validators=[
+        Optional(), _most("Middle Name", 100), _name_rule("Middle Name")])
+    surname = StringField("Surname", filters=[_clean], validators=[
+        DataRequired("Enter the surname"), _most("Surname", 100), _name_rule("Surname")])
+    gender = SelectField("Gender", choices=_choices(GENDER_VALUES, "Please select a gender"),
+                         validate_choice=False, validators=[
+                             DataRequired("Select a gender"),
+                             AnyOf(GENDER_VALUES, message="Select a gender from the list")])
+    dob = DateOfBirthField("Date of Birth")
+    current_school = _text("Current School", 200)
+    ethnicity = SelectField("Ethnicity", choices=_choices(ETHNICITY_VALUES, "Please select"),
+                            validate_choice=False, validators=[
+                                Optional(),
+                                AnyOf(ETHNICITY_VALUES, message="Select an ethnicity from the list")])
+    first_language = _text("First Language", 100)
+    postcode = StringField("Postcode", filters=[_clean, _postcode], validators=[
+        Optional(), Regexp(POSTCODE_RE, message="Enter a real postcode, like TS18 1AU")])
+    address = TextAreaField("Address", filters=[_clean_multiline],
+                            validators=[Optional(), _most("Address", 500)])
+
+    def details(self):
+        """The person's details as services.people expects them."""
+        data = {name: getattr(self, name).data or "" for name in people.DETAIL_FIELDS
+                if name != "date_of_birth"}
+        data["date_of_birth"] = self.dob.data
+        return data
+
+
+def _errors(form):
+    """Field errors for the summary; the date's link goes to its first input (GOV.UK)."""
+    return {("dob-day" if key == "dob" else key): message
+            for key, message in form_errors(form).items()}
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _person_or_404(person_id):
+    person = people.person_for(_me(), person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.before_request
+def _verified_professionals_only():
+    """A council may keep children's records closed until it has checked a new account."""
+    council = current_app.config["COUNCIL"]
+    if (current_user.is_authenticated and current_user.role == "professional"
+            and council.get("send_access_requires_verification")
+            and not current_user.council_verified):
+        return render_template("people/awaiting_verification.html"), 403
+    return None
+
+
+# --- Select Person ------------------------------------------------------------------------------
+
+@bp.route("/")
+@access("professional")
+def index():
+    """Select Person: my linked children, filtered (Active/Hidden/All), searched and paged."""
+    show = people.normalise_filter(request.args.get("show"))
+    search = " ".join(people.search_terms(request.args.get("q")))
+    page = people.linked_people(_me(), show=show, search=search,
+                                page=people.page_number(request.args.get("page")))
+    return render("people/index.html", "people/_results.html", listing=page, show=show,
+                  search=search, filters=people.FILTERS)
+
+
+@bp.route("/<int:person_id>/hide", methods=["POST"])
+@access("professional")
+def hide(person_id):
+    """Hide Person: hides the child from my list only."""
+    return _set_hidden(person_id, True)
+
+
+@bp.route("/<int:person_id>/unhide", methods=["POST"])
+@access("professional")
+def unhide(person_id):
+    return _set_hidden(person_id, False)
+
+
+def _set_hidden(person_id, hidden):
+    person = _person_or_404(person_id)
+    people.set_hidden(_me(), person, hidden, ip=client_ip())
+    name = f"{person.surname}, {person.forename}"
+    flash_success(f"{name} is now hidden from your list. Choose Hidden in the Person Filter to "
+                  "see them again." if hidden else f"{name} is back on your list.")
+    back = safe_next(request.form.get("next"))
+    if not back or not back.startswith(url_for("people.index")):
+        back = url_for("people.index")
+    return redirect(back, 303)
+
+
+# --- Add Person ---------------------------------------------------------------------------------
+
+@bp.route("/add", methods=["GET", "POST"])
+@access("professional")
+def add():
+    """Add Person: a new record linked to me, for the SEN team to match with theirs."""
+    form = PersonForm()
+    if request.method == "POST" and form.validate():
+        if request.form.get("confirm") != "new":
+            same = people.linked_duplicates(_me(), form.forename.data, form.surname.data,
+                                            form.dob.data)
+            if same:
+                return render("people/duplicate.html", form=form, matches=same)
+        person = people.add_person(_me(), form.details(), ip=client_ip())
+        flash_success(f"{person.forename} {person.surname} has been added to your list.")
+        return redirect(url_for("people.details", person_id=person.id), 303)
+    errors = _errors(form)
+    return render("people/add.html", form=form, errors=errors, status=422 if errors else 200)
+
+
+# --- Child details ------------------------------------------------------------------------------
+
+@bp.route("/<int:person_id>", methods=["GET", "POST"])
+@access("professional")
+def details(person_id):
+    """Child details: shown and correctable; every change is audited; Continue goes to forms."""
+    person = _person_or_404(person_id)
+    if request.method == "GET":
+        people.record_view(_me(), person, "details", ip=client_ip())
+        form = PersonForm(obj=person, dob=person.date_of_birth)
+    else:
+        form = PersonForm()
+        form.dob.unchanged = person.date_of_birth
+        if form.validate():
+            changes = people.update_details(_me(), person, form.details(), ip=client_ip())
+            if changes:
+                flash_success("The child's details have been updated.")
+            return redirect(url_for("people.forms", person_id=person.id), 303)
+    errors = _errors(form)
+    return render("people/details.html", form=form, person=person, errors=errors,
+                  linked=people.link_description(person.link, _me()),
+                  status=422 if errors else 200)
+
+
+# --- The forms section --------------------------------------------------------------------------
+
+@bp.route("/<int:person_id>/forms")
+@access("professional")
+def forms(person_id):
+    """The forms section: tabs Request, Assessment, EHC Plan, EHCP Reviews (real links)."""
+    person = _person_or_404(person_id)
+    tab = people.normalise_tab(request.args.get("tab"))
+    people.record_view(_me(), person, f"forms: {tab}", ip=client_ip())
+    rows = [{"form": form, "key": form.key, "title": form.title}
+            for form in people.forms_for_tab(current_app.extensions["forms"], tab)]
+    return render("people/forms.html", "people/_forms_tab.html", person=person, tab=tab,
+                  tabs=people.TABS, rows=rows)
