@@ -43,9 +43,14 @@ chromium:
 test: install-dev chromium
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
-## make bench: load, page weight, PDF and scale figures (not part of make test)
-bench: install-dev
-	$(BIN)/python -m tests.perf.run
+$(VENV)/.installed-bench: requirements-bench.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+## make bench: load, page weight, PDF and scale figures into docs/benchmarks.md (not part of
+## make test; about 10 minutes). `make bench QUICK=1`: short runs for development.
+bench: $(VENV)/.installed-bench
+	BENCH_QUICK=$(QUICK) $(BIN)/python -m tests.perf.run
 
 check-schemas: install
 	$(FLASK) check-schemas

@@ -84,6 +84,7 @@ class User(BaseModel):
     failed_logins = IntegerField(default=0)  # failures in a row (password or code)
     locked_until = DateTimeField(null=True)
     council_verified = BooleanField(default=False)  # a professional account checked by the SEN team
+    citizen_kind = CharField(max_length=20, default="")  # citizens: parent | young-person
     password_changed_at = DateTimeField(default=utcnow)
     activated_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -346,10 +347,103 @@ class Case(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class AdviceRequest(BaseModel):
+    """The SEN team asks one professional (or family) for one form about one person by a date."""
+    person = ForeignKeyField(Person, backref="advice_requests", on_delete="CASCADE")
+    recipient = ForeignKeyField(User, backref="advice_requests", on_delete="CASCADE")
+    form_key = CharField(max_length=80)
+    due_date = DateField(index=True)
+    requested_by = ForeignKeyField(User, null=True, backref="advice_asked", on_delete="SET NULL")
+    requested_at = DateTimeField(default=utcnow)
+    # requested | in-progress | received | cancelled; "overdue" is computed from due_date.
+    status = CharField(max_length=12, default="requested", index=True)
+    instance = ForeignKeyField(FormInstance, null=True, backref="advice_requests", on_delete="SET NULL")
+    reminders_sent = JSONField(default=list)  # e.g. ["before", "overdue"]: never the same twice
+    received_at = DateTimeField(null=True)
+
+
+class Document(BaseModel):
+    """A file the SEN team puts on a case: a letter, the Draft or the Final EHC Plan."""
+    person = ForeignKeyField(Person, backref="documents", on_delete="CASCADE")
+    kind = CharField(max_length=20, index=True)  # letter | draft-plan | final-plan | other
+    tab = CharField(max_length=12, default="assessment")  # request|assessment|plan|review
+    title = CharField(max_length=200)
+    filename = CharField(max_length=255)
+    stored_name = CharField(max_length=64, unique=True)
+    content_type = CharField(max_length=100, default="application/octet-stream")
+    size = IntegerField()
+    issued_on = DateField(null=True)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    removed_at = DateTimeField(null=True)
+
+
+class Share(BaseModel):
+    """A form instance or a document shared with one party on the case ("View Shared Form")."""
+    person = ForeignKeyField(Person, backref="shares", on_delete="CASCADE")
+    recipient = ForeignKeyField(User, backref="shared_with_me", on_delete="CASCADE")
+    instance = ForeignKeyField(FormInstance, null=True, backref="shares", on_delete="CASCADE")
+    document = ForeignKeyField(Document, null=True, backref="shares", on_delete="CASCADE")
+    shared_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("recipient", "person"), False),)
+
+
+class FormReview(BaseModel):
+    """The SEN team's decision on one submitted round of a form: accepted, or returned with a
+    reason for the author to edit and resubmit. One decision per round (a second click on
+    Accept finds the round already decided)."""
+    instance = ForeignKeyField(FormInstance, backref="reviews", on_delete="CASCADE")
+    round = IntegerField()
+    decision = CharField(max_length=10)  # accepted | returned
+    reason = TextField(default="")
+    officer = ForeignKeyField(User, null=True, backref="reviews_made", on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("instance", "round"), True),)
+
+
+class DraftAccess(BaseModel):
+    """A colleague the author let continue one of their drafts (Colleagues page). Editing also
+    needs the colleague's own live Link to the child; only the author submits or deletes."""
+    instance = ForeignKeyField(FormInstance, backref="draft_access", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="drafts_shared_with_me", on_delete="CASCADE")
+    granted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("instance", "user"), True),)
+
+
+class ReferenceCode(BaseModel):
+    """A one-time reference code the SEN team gives a family so a parent (or a young person of 16
+    or over) can ask to be linked to a child. Only an HMAC of the code is stored. Once entered it
+    becomes a link request, which an officer confirms (a Link is made) or refuses."""
+    person = ForeignKeyField(Person, backref="reference_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64, unique=True)
+    created_by = ForeignKeyField(User, null=True, backref="reference_codes_made",
+                                 on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    # unused | pending (entered, waiting for an officer) | confirmed | refused | withdrawn
+    status = CharField(max_length=12, default="unused", index=True)
+    used_by = ForeignKeyField(User, null=True, backref="link_requests", on_delete="CASCADE")
+    used_at = DateTimeField(null=True)
+    how = CharField(max_length=20, default="")  # the Link asked for: parent | young-person
+    relationship = CharField(max_length=60, default="")  # as the family member described it
+    decided_by = ForeignKeyField(User, null=True, backref="link_requests_decided",
+                                 on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+
+
 ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
-    Submission, Message, Case,
+    Submission, Message, Case, AdviceRequest, Document, Share, FormReview, DraftAccess,
+    ReferenceCode,
 ]
 
 

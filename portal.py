@@ -133,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints import account, auth, home
     for bp in (home.bp, auth.bp, account.bp):
         app.register_blueprint(bp)
-    for name in ("forms", "people", "messages", "team", "citizen"):
+    for name in ("forms", "people", "messages", "team", "citizen", "casework"):
         # Later areas register themselves here once their module exists.
         try:
             module = __import__(f"blueprints.{name}", fromlist=["bp"])
@@ -207,3 +207,19 @@ def _register_cli(app: Flask) -> None:
     def backup(path):
         """Copy the SQLite database to PATH consistently while the portal runs."""
         click.echo(models.backup_to(path))
+
+    @app.cli.command("reminders")
+    @click.option("--today", default=None, metavar="YYYY-MM-DD",
+                  help="Act as if it were this date (default: today in the UK).")
+    def reminders(today):
+        """Send the reminders for requested advice that are due (run daily; safe to run twice)."""
+        import datetime as dt
+        from services import advice
+        from services.submissions import uk_today
+        try:
+            day = dt.date.fromisoformat(today) if today else uk_today()
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
+        sent = advice.send_due_reminders(day)
+        mail.deliver_pending(app)  # the emails go now rather than at the next send-mail run
+        click.echo(f"Sent {sent} reminder{'' if sent == 1 else 's'}.")

@@ -82,6 +82,8 @@ def _step_page(instance, form, step, journey, *, errors=None, status=200, upload
 
 def _person_forms_url(person_id):
     try:
+        if current_user.role == "citizen":  # families: their child's page (blueprints/citizen.py)
+            return url_for("citizen.child", person_id=person_id)
         return url_for("people.forms", person_id=person_id)
     except BuildError:
         return url_for("home.send_home")

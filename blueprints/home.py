@@ -21,6 +21,10 @@ def send_home():
     """The SEND area; until two-step verification is on it offers to enable it."""
     if not current_user.two_step_passed:
         return render_template("home/enable_two_step.html")
+    if current_user.role == "citizen" and "citizen.home" in current_app.view_functions:
+        return redirect(url_for("citizen.home"))  # families: My children (blueprints/citizen.py)
+    if current_user.role == "officer" and "team.caseload" in current_app.view_functions:
+        return redirect(url_for("team.caseload"))  # the SEN team's landing page
     if "people.index" in current_app.view_functions:  # the SEND area (issue 3 of 6)
         return redirect(url_for("people.index"))
     return render_template("home/send.html")

@@ -1,5 +1,6 @@
-"""The professional's SEND area (Stockton guide pp. 7-9, Coventry 1.2.1-1.2.6): Select Person,
-Add Person, Child details and the forms section's tabs.
+"""The professional's SEND area (Stockton guide pp. 7-12, Coventry 1.2.1-1.2.6): Select Person,
+Add Person, Child details, the forms section (tabs, actions, search, key dates, shared documents)
+and Colleagues (give a colleague access, share drafts, hand over when leaving).
 
 A professional sees only children linked to them (Link not ended); every other person id answers
 404. Each view of a child's record is audited. Rules live in ``services/people.py``.
@@ -7,8 +8,10 @@ A professional sees only children linked to them (Link not ended); every other p
 import datetime as dt
 import re
 import unicodedata
+from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -19,7 +22,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 from blueprints.common import access, client_ip, flash_success, form_errors, render, safe_next
 from engine.fields import clean_raw, clean_text, getone
 from engine.schema import ETHNICITIES, GENDERS, Field as SchemaField
-from services import people
+import models
+from services import audit, colleagues, forms_section, people
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -253,11 +257,117 @@ def details(person_id):
 @bp.route("/<int:person_id>/forms")
 @access("professional")
 def forms(person_id):
-    """The forms section: tabs Request, Assessment, EHC Plan, EHCP Reviews (real links)."""
+    """The forms section: tabs Request, Assessment, EHC Plan, EHCP Reviews (real links; htmx swaps
+    just the panel), each form's status and actions (services/forms_section.py), the form search
+    (?q=) and the key-dates panel."""
     person = _person_or_404(person_id)
     tab = people.normalise_tab(request.args.get("tab"))
+    search = forms_section.clean_search(request.args.get("q"))
     people.record_view(_me(), person, f"forms: {tab}", ip=client_ip())
-    rows = [{"form": form, "key": form.key, "title": form.title}
-            for form in people.forms_for_tab(current_app.extensions["forms"], tab)]
+    rows = forms_section.tab_rows(_me(), person, current_app.extensions["forms"], tab,
+                                  search=search)
     return render("people/forms.html", "people/_forms_tab.html", person=person, tab=tab,
-                  tabs=people.TABS, rows=rows)
+                  tabs=people.TABS, rows=rows, search=search,
+                  elsewhere=forms_section.matches_elsewhere(current_app.extensions["forms"], tab,
+                                                            search) if not rows else {},
+                  key_dates=forms_section.key_dates_panel(person, today=forms_section.today()))
+
+
+@bp.route("/<int:person_id>/documents/<int:document_id>")
+@access("professional")
+def document(person_id, document_id):
+    """A letter or plan the SEN team shared with me: always a download, never shown inline."""
+    person = _person_or_404(person_id)
+    shared = forms_section.shared_document(_me(), person, document_id)
+    path = Path(current_app.config["UPLOAD_DIR"]) / shared.stored_name if shared else None
+    if path is None or not path.is_file():
+        abort(404)
+    with models.db.atomic():
+        audit.record("document-downloaded", user=_me(), ip=client_ip(), object_type="document",
+                     object_id=shared.id, person_id=person.id, kind=shared.kind)
+    return send_file(path, mimetype=shared.content_type, as_attachment=True,
+                     download_name=shared.filename, max_age=0)
+
+
+# --- Colleagues ---------------------------------------------------------------------------------
+
+def _colleagues_page(person, *, errors=None, status=200):
+    drafts = colleagues.my_drafts(_me(), person)
+    titles = {key: f.title for key, f in current_app.extensions["forms"].current().items()}
+    return render("people/colleagues.html", person=person, errors=errors or {}, drafts=drafts,
+                  colleagues=colleagues.colleagues_of(_me(), person), titles=titles,
+                  sharing=colleagues.draft_sharing(drafts), status=status)
+
+
+@bp.route("/<int:person_id>/colleagues", methods=["GET", "POST"], endpoint="colleagues")
+@access("professional")
+def colleagues_page(person_id):
+    """Colleagues at my organisation: who has access to this child; Give access (POST)."""
+    person = _person_or_404(person_id)
+    if request.method == "GET":
+        people.record_view(_me(), person, "colleagues", ip=client_ip())
+        return _colleagues_page(person)
+    try:
+        chosen = colleagues.give_access(_me(), person, request.form.get("colleague"),
+                                        share_drafts=request.form.get("drafts") == "yes",
+                                        ip=client_ip())
+    except colleagues.NotAColleague:
+        return _colleagues_page(person, errors={"colleague": "Select a colleague from the list"},
+                                status=422)
+    flash_success(f"{chosen.user.display_name} can now see this child's record.")
+    return redirect(url_for("people.colleagues", person_id=person.id), 303)
+
+
+@bp.route("/<int:person_id>/colleagues/<int:colleague_id>/remove", methods=["POST"])
+@access("professional")
+def colleague_remove(person_id, colleague_id):
+    """Remove access: only for access I gave."""
+    person = _person_or_404(person_id)
+    try:
+        chosen = colleagues.remove_access(_me(), person, colleague_id, ip=client_ip())
+    except colleagues.NotAColleague:
+        abort(404)
+    flash_success(f"{chosen.user.display_name} can no longer see this child's record.")
+    return redirect(url_for("people.colleagues", person_id=person.id), 303)
+
+
+@bp.route("/<int:person_id>/colleagues/drafts", methods=["POST"])
+@access("professional")
+def colleague_drafts(person_id):
+    """Share one of my drafts with a colleague who has access (or stop sharing it)."""
+    person = _person_or_404(person_id)
+    draft, who = request.form.get("draft"), request.form.get("colleague")
+    try:
+        if request.form.get("stop") == "yes":
+            done = colleagues.unshare_draft(_me(), person, draft, who, ip=client_ip())
+        else:
+            done = colleagues.share_draft(_me(), person, draft, who, ip=client_ip())
+    except colleagues.NotAColleague:
+        done = False
+    if not done:
+        return _colleagues_page(person, status=422, errors={
+            f"colleague-{draft}" if str(draft).isdigit() else "drafts":
+            "Select a colleague who can see this child"})
+    flash_success("Draft sharing updated.")
+    return redirect(url_for("people.colleagues", person_id=person.id) + "#drafts", 303)
+
+
+@bp.route("/handover", methods=["GET", "POST"])
+@access("professional")
+def handover():
+    """Hand over my children and drafts to a colleague (when I leave or change role)."""
+    error = None
+    if request.method == "POST":
+        try:
+            done = colleagues.hand_over(_me(), request.form.get("colleague"),
+                                        current_app.extensions["forms"], ip=client_ip())
+        except colleagues.NotAColleague:
+            error = "Select a colleague to hand over to"
+        else:
+            flash_success(f"Handed over {done.children} children and {done.drafts} drafts to "
+                          f"{done.colleague.display_name}.")
+            return redirect(url_for("people.index"), 303)
+    children, drafts = colleagues.handover_counts(_me())
+    return render("people/colleagues_handover.html", colleagues=colleagues.colleagues_of(_me()),
+                  children=children, drafts=drafts, errors={"colleague": error} if error else {},
+                  status=422 if error else 200)

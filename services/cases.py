@@ -169,3 +169,81 @@ def open_case(person, *, request_received=None, officer=None, today=None):
         case = case_for(person) or Case(person=person)
         return save_case(case, today, request_received=request_received or case.request_received,
                          officer=officer or case.officer)
+
+
+# --- Recording facts (the SEN team's key-dates form) --------------------------------------------
+
+PHASE_LABELS = dict(PHASES)
+DECISIONS = (("yes", "Yes"), ("no", "No"))
+
+# (field, label) of every fact the SEN team records, in process order. Dates are "date"; the two
+# decisions are "yes"/"no"/"".
+FACTS = (
+    ("request_received", "Request for assessment received", "date"),
+    ("decision_to_assess", "Decision whether to assess", "decision"),
+    ("decision_date", "Date of the decision whether to assess", "date"),
+    ("assessment_start", "Assessment started", "date"),
+    ("decision_to_issue", "Decision whether to issue an EHC plan", "decision"),
+    ("decision_to_issue_date", "Date of the decision whether to issue", "date"),
+    ("draft_plan_issued", "Draft EHC plan issued", "date"),
+    ("final_plan_issued", "Final EHC plan issued", "date"),
+    ("annual_review_held", "Annual review meeting held", "date"),
+    ("annual_review_decision", "Decision after the annual review", "date"),
+)
+FACT_LABELS = {name: label for name, label, _ in FACTS}
+
+
+def fact_problems(facts, today=None):
+    """Why a set of recorded facts cannot all be true, as {field: message} (empty when fine).
+
+    ``facts`` holds every field of FACTS (dates as dates or None, decisions "yes"/"no"/"").
+    Dates must not be in the future, must follow each other in process order, and a step needs
+    the step before it (a final plan needs a decision to issue and a draft).
+    """
+    today = today or dt.date.today()
+    problems = {}
+    f = facts.get
+
+    def after(name, earlier, words):
+        if f(name) and f(earlier) and f(name) < f(earlier) and name not in problems:
+            problems[name] = f"{FACT_LABELS[name]} must be on or after {words}"
+
+    def needs(name, condition, message):
+        if f(name) and not condition and name not in problems:
+            problems[name] = message
+
+    for name, label, kind in FACTS:
+        if kind == "date" and f(name) and f(name) > today:
+            problems[name] = f"{label} must be today or in the past"
+        if kind == "decision" and f(name) not in ("", None, "yes", "no"):
+            problems[name] = f"Select Yes or No for {label[0].lower()}{label[1:]}"
+    if not f("request_received"):
+        problems.setdefault("request_received", "Enter the date the request for assessment was received")
+    # A decision and its date come together.
+    for decision, date, words in (("decision_to_assess", "decision_date", "whether to assess"),
+                                  ("decision_to_issue", "decision_to_issue_date",
+                                   "whether to issue an EHC plan")):
+        if f(decision) and not f(date):
+            problems.setdefault(date, f"Enter the date of the decision {words}")
+        if f(date) and not f(decision):
+            problems.setdefault(decision, f"Select the decision {words}")
+    for name in ("decision_date", "assessment_start", "decision_to_issue_date",
+                 "draft_plan_issued", "final_plan_issued"):
+        after(name, "request_received", "the date the request was received")
+    after("assessment_start", "decision_date", "the decision to assess")
+    after("decision_to_issue_date", "assessment_start", "the date the assessment started")
+    after("final_plan_issued", "draft_plan_issued", "the draft plan")
+    after("annual_review_held", "final_plan_issued", "the final plan")
+    after("annual_review_decision", "annual_review_held", "the annual review meeting")
+    assess_yes = f("decision_to_assess") == "yes"
+    issue_yes = f("decision_to_issue") == "yes"
+    needs("assessment_start", assess_yes, "Record a decision to assess before the assessment starts")
+    needs("decision_to_issue", assess_yes, "Record a decision to assess before a decision to issue")
+    needs("draft_plan_issued", issue_yes, "Record a decision to issue before the draft plan")
+    needs("final_plan_issued", f("draft_plan_issued"), "Record the draft plan before the final plan")
+    needs("final_plan_issued", issue_yes, "Record a decision to issue before the final plan")
+    needs("annual_review_held", f("final_plan_issued"),
+          "Record the final plan before an annual review")
+    needs("annual_review_decision", f("annual_review_held"),
+          "Record the annual review meeting before its decision")
+    return {name: problems[name] for name, _, _ in FACTS if name in problems}

@@ -45,6 +45,9 @@ def build(app, only_if_empty=False):
             officer = _user("officer@demo.example", "Zzoliver", "Zzofficer", role="officer",
                             method="email")
             _children_and_messages(senco, officer)
+            officer2 = _user("officer2@demo.example", "Zzolga", "Zzofficer", role="officer",
+                             method="email")
+            _cases(officer, officer2)
     return sign_ins(app)
 
 
@@ -102,6 +105,51 @@ def _children_and_messages(senco, officer):
         sender=officer, person=children[1], form_key="secondary-request", tab="request")
 
 
+def _cases(officer, officer2):
+    """Cases at different stages (relative to today) for the SEN team's caseload and dashboard,
+    a professional's duplicate record of Zzpoppy to match, and a registration to check."""
+    import datetime as dt
+
+    from models import Case, Link, Person
+    from services import cases
+
+    today = utcnow().date()
+    weeks = lambda n: dt.timedelta(weeks=n)  # noqa: E731
+    days = lambda n: dt.timedelta(days=n)  # noqa: E731
+
+    def child(forename, surname):
+        return Person.get((Person.forename == forename) & (Person.surname == surname))
+
+    def case(person, who, phase, **facts):
+        cases.save_case(Case(person=person), today, officer=who, phase=phase, **facts)
+
+    case(child("Zzarlo", "Zzbeetroot"), officer, "request", request_received=today - days(20))
+    case(child("Zztheodore", "Zzthompson"), officer2, "request",
+         request_received=today - days(44))  # decision whether to assess overdue by 2 days
+    request = today - weeks(12)
+    case(child("Zzpoppy", "Zzthompson"), officer, "assessment", request_received=request,
+         decision_to_assess="yes", decision_date=request + weeks(5),
+         assessment_start=request + weeks(5))
+    request = today - weeks(19)
+    case(child("zzEbony", "zzRoberts"), officer2, "plan", request_received=request,
+         decision_to_assess="yes", decision_date=request + weeks(6),
+         assessment_start=request + weeks(6), decision_to_issue="yes",
+         decision_to_issue_date=request + weeks(15), draft_plan_issued=today - days(5))
+    issued = today - days(340)
+    case(child("Veruca", "ZzHolet"), officer, "review", request_received=issued - weeks(19),
+         decision_to_assess="yes", decision_date=issued - weeks(15),
+         assessment_start=issued - weeks(15), decision_to_issue="yes",
+         decision_to_issue_date=issued - weeks(6), draft_plan_issued=issued - weeks(3),
+         final_plan_issued=issued)
+    psychologist = User.get(User.email == "psychologist@demo.example")
+    duplicate = Person.create(forename="Zzpoppy", surname="Zzthompson", gender="Female",
+                              date_of_birth=dt.date(2012, 10, 8), current_school="Zz Bader Primary",
+                              needs_matching=True, created_by=psychologist)
+    Link.create(user=psychologist, person=duplicate, how="added", linked_by=psychologist)
+    User.update(council_verified=False).where(
+        User.email == "new.professional@demo.example").execute()
+
+
 def sign_ins(app):
     """The demo sign-ins, as printed by `flask demo` and `make run`."""
     now_code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
@@ -112,5 +160,6 @@ def sign_ins(app):
         "                                  key %s (current code %s)" % (DEMO_TOTP_SECRET, now_code),
         "  new.professional@demo.example   professional, two-step not yet enabled",
         "  officer@demo.example            SEN team officer, two-step by email",
+        "  officer2@demo.example           a second SEN team officer, two-step by email",
         "Secret answer for password resets: zzbiscuit",
     ])

@@ -23,7 +23,8 @@ from engine import SUMMARY, Journey, check_declarations, prefill_child_details, 
 from engine.fields import getone
 
 import models
-from models import Attachment, FormInstance, Link, Person, Submission, WorkProfile, utcnow
+from models import (Attachment, DraftAccess, FormInstance, Link, Person, Share, Submission,
+                    WorkProfile, utcnow)
 from services import audit, uploads
 
 try:
@@ -89,17 +90,38 @@ def may_start(user, form) -> bool:
     return user.role in form.started_by
 
 
+def is_shared_with(user, instance) -> bool:
+    """True when the instance was shared with ``user`` ("View Shared Form": a Share row naming
+    them) and it is submitted — a share shows what was sent, never answers being edited."""
+    return (instance.status in SUBMITTED and Share.select().where(
+        (Share.recipient == user) & (Share.instance == instance)
+        & (Share.person == instance.person_id)).exists())
+
+
+def has_draft_access(user, instance) -> bool:
+    """True when the author let ``user`` (a colleague) continue this instance (Colleagues page)."""
+    return DraftAccess.select().where((DraftAccess.instance == instance)
+                                      & (DraftAccess.user == user)).exists()
+
+
 def may_view(user, instance) -> bool:
-    """Officers see everything; others only their own instances about people linked to them."""
+    """Officers see everything; others, while linked to the person: their own instances, those
+    shared with them and drafts a colleague let them continue."""
     if user.role == "officer":
         return True
-    return (user.role in ("professional", "citizen") and instance.author_id == user.id
-            and is_linked(user, instance.person_id))
+    if user.role not in ("professional", "citizen") or not is_linked(user, instance.person_id):
+        return False
+    return (instance.author_id == user.id or is_shared_with(user, instance)
+            or has_draft_access(user, instance))
 
 
 def may_edit(user, instance) -> bool:
-    """The author may edit a draft, returned or amending instance (still linked to the person)."""
-    if instance.author_id != user.id or instance.status not in EDITABLE:
+    """The author (or a colleague the author let in) may edit a draft, returned or amending
+    instance while still linked to the person. Submitting and deleting stay the author's."""
+    if instance.status not in EDITABLE:
+        return False
+    if instance.author_id != user.id and not (user.role == "professional"
+                                              and has_draft_access(user, instance)):
         return False
     return user.role == "officer" or (user.role in ("professional", "citizen")
                                       and is_linked(user, instance.person_id))
@@ -248,7 +270,8 @@ def save(instance, form, step_key, posted: dict, *, version, user, add_row=False
             raise VersionConflict()
         profile_update = {}
         if step.kind == "work_profile" and "work_profile_id" in raw:
-            profile = _own_profile(user, getone(raw, "work_profile_id"))
+            # The profile describes the author, also when a colleague continues the draft.
+            profile = _own_profile(current.author_id, getone(raw, "work_profile_id"))
             raw["work_profile_id"] = [str(profile.id)] if profile else [""]
             profile_update = {"work_profile": profile}
         if remove_attachment is not None:
@@ -340,6 +363,11 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
     statements = form.declaration_statements(council_statements)
     declarations = check_declarations(statements, posted)
     missing = journey_for(form, instance.answers).missing_for_submit()
+    # Windows in law (the draft-plan comments, reg 13(1)) live with the citizen view.
+    from services import citizen
+    closed = citizen.window_problem(instance.form_key, instance.person_id, uk_today())
+    if closed:
+        missing = [(SUMMARY, closed), *missing]
     if declarations or missing:
         return Refused(declarations, missing)
     with models.db.atomic():

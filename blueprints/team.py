@@ -1,0 +1,388 @@
+"""The SEN team's workspace (issue 4 of 6, first half): the caseload, people to match, a child's
+case page, merging duplicate records, the dashboard, professional accounts and officers.
+
+Every route is for officers only (others get 404). Rules live in ``services/team.py`` and the
+statutory clock in ``services/cases.py``; views read the request and pass plain values in,
+including ``today`` (``team.today()``), so tests control time.
+"""
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+
+# The Child details form is shared with the professional's page so the two never drift apart.
+from blueprints.common import access, client_ip, flash_success, render
+from blueprints.people import PersonForm, _errors as person_form_errors
+from engine.fields import clean_raw, getone
+from engine.schema import Field as SchemaField
+from models import WorkProfile
+from services import cases, messages, people, submissions, team
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+# The partials the casework engineer owns; the case page includes each one if it exists.
+CASE_PARTIALS = ("advice", "documents", "forms", "messages")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _person_or_404(person_id):
+    return team.person_by_id(person_id) or abort(404)
+
+
+def _case_url(person, anchor=None):
+    return url_for("team.case", person_id=person.id, _anchor=anchor)
+
+
+def _date(name, label, *, required=False):
+    """Read a GOV.UK date input (name-day/-month/-year) with the form engine's messages.
+    Returns (date or None, typed parts, error or None)."""
+    rule = SchemaField(name, "date", label, required=required, future=False)
+    typed = {p: getone(request.form, f"{name}-{p}")[:20] for p in ("day", "month", "year")}
+    cleaned = clean_raw(rule, typed, today=team.today())
+    return (dt.date.fromisoformat(cleaned.value) if cleaned.value else None), typed, cleaned.error
+
+
+def _typed_date(value):
+    if not value:
+        return {"day": "", "month": "", "year": ""}
+    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+
+def _anchor(name):
+    """Where an error summary link lands for a field (a date's first input)."""
+    return f"{name}-day" if name in DATE_FIELDS else name
+
+
+DATE_FIELDS = {name for name, _, kind in cases.FACTS if kind == "date"} | {"request-received"}
+
+
+# --- Caseload and People to match --------------------------------------------------------------
+
+@bp.route("/")
+@access("officer")
+def caseload():
+    """The officer's landing page: every person with a case, searched, filtered and paged."""
+    filters = team.CaseloadFilters.from_args(request.args)
+    listing = team.caseload(_me(), filters, page=people.page_number(request.args.get("page")),
+                            today=team.today())
+    return render("team/caseload.html", "team/_caseload_results.html", listing=listing,
+                  filters=filters, officers=team.officers(), phases=team.CASELOAD_PHASES,
+                  dues=team.DUE_FILTERS, today=team.today(), days_text=team.days_text,
+                  phase_labels=cases.PHASE_LABELS)
+
+
+@bp.route("/match")
+@access("officer")
+def to_match():
+    """People to match: records professionals added, waiting for a case or a merge."""
+    search = " ".join(people.search_terms(request.args.get("q")))
+    listing = team.people_to_match(search=search,
+                                   page=people.page_number(request.args.get("page")))
+    return render("team/match.html", "team/_match_results.html", listing=listing, search=search)
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+@bp.route("/dashboard")
+@access("officer")
+def dashboard():
+    """Open requests, decisions due this week, overdue advice, final plans within 20 weeks."""
+    today = team.today()
+    return render("team/dashboard.html", numbers=team.dashboard(today), today=today,
+                  week_end=today + team.WEEK,
+                  days_text=team.days_text, decision_due=lambda case: case.request_received
+                  + cases.DECISION_TO_ASSESS)
+
+
+# --- Officers ----------------------------------------------------------------------------------
+
+@bp.route("/officers", methods=["GET", "POST"])
+@access("officer")
+def officers():
+    """The SEN team's officers, and "Invite an officer" (a set-password link by email)."""
+    errors, email = {}, ""
+    if request.method == "POST":
+        email = request.form.get("email", "")[:300]
+        user, problem = team.invite_officer(_me(), email, ip=client_ip())
+        if user is not None:
+            flash_success(f"An invitation has been sent to {user.email}. They must set a "
+                          "password and enable Two Step Verification before they can use the "
+                          "SEN team's pages.")
+            return redirect(url_for("team.officers"), 303)
+        errors = {"email": problem}
+    return render("team/officers.html", officers=team.officers(), errors=errors, email=email,
+                  status=422 if errors else 200)
+
+
+# --- Professional accounts ---------------------------------------------------------------------
+
+@bp.route("/accounts")
+@access("officer")
+def accounts():
+    """New professional registrations, newest first, by check status."""
+    show = team.normalise_account_filter(request.args.get("show"))
+    listing = team.professional_accounts(show, people.page_number(request.args.get("page")))
+    return render("team/accounts.html", listing=listing, show=show,
+                  filters=team.ACCOUNT_FILTERS, state=team.account_state)
+
+
+def _account_or_404(user_id):
+    return team.professional_by_id(user_id) or abort(404)
+
+
+@bp.route("/accounts/<int:user_id>")
+@access("officer")
+def account(user_id):
+    """One professional's registration: Verify, or Reject with a reason."""
+    user = _account_or_404(user_id)
+    return _account_page(user)
+
+
+def _account_page(user, errors=None, reason=""):
+    return render("team/account.html", user=user, state=team.account_state(user),
+                  profiles=list(user.work_profiles.where(
+                      WorkProfile.ended_at.is_null())),
+                  errors=errors or {}, reason=reason, status=422 if errors else 200)
+
+
+@bp.route("/accounts/<int:user_id>/verify", methods=["POST"])
+@access("officer")
+def verify_account(user_id):
+    user = _account_or_404(user_id)
+    team.verify_account(_me(), user, ip=client_ip())
+    flash_success(f"{user.display_name}'s account has been checked.")
+    return redirect(url_for("team.accounts", show="awaiting"), 303)
+
+
+@bp.route("/accounts/<int:user_id>/reject", methods=["POST"])
+@access("officer")
+def reject_account(user_id):
+    user = _account_or_404(user_id)
+    reason = request.form.get("reason", "")[:5000]
+    problem = team.reject_account(_me(), user, reason, ip=client_ip())
+    if problem:
+        return _account_page(user, {"reason": problem}, reason)
+    flash_success(f"{user.display_name}'s account has been rejected and they have been told why.")
+    return redirect(url_for("team.accounts", show="awaiting"), 303)
+
+
+# --- The case page -----------------------------------------------------------------------------
+
+def _template_exists(name):
+    try:
+        current_app.jinja_env.get_template(name)
+        return True
+    except TemplateNotFound:
+        return False
+
+
+def _case_page(person, *, errors=None, typed=None, status=200):
+    case = cases.case_for(person)
+    today = team.today()
+    return render(
+        "team/case.html", person=person, case=case, today=today,
+        key_dates=cases.key_dates(case, today) if case else [],
+        comment_window=cases.comment_window(case, today) if case else (False, None),
+        links=team.links_of(person), officers=team.officers(), phases=cases.PHASES,
+        forms=team.forms_on_case(person), trail=team.audit_trail(person.id),
+        form_title=messages.form_title, uk_time=submissions.uk_time,
+        status_labels=submissions.STATUS_LABELS,
+        partials={name: _template_exists(f"team/_case_{name}.html") for name in CASE_PARTIALS},
+        errors=errors or {}, typed=typed or {}, status=status)
+
+
+@bp.route("/people/<int:person_id>")
+@access("officer")
+def case(person_id):
+    """A child's case: details, phase, key dates, who is linked, forms, documents, audit trail."""
+    person = _person_or_404(person_id)
+    team.record_view(_me(), person, "case", ip=client_ip())
+    return _case_page(person)
+
+
+@bp.route("/people/<int:person_id>/details", methods=["GET", "POST"])
+@access("officer")
+def details(person_id):
+    """Correct a child's details (audited with before and after)."""
+    person = _person_or_404(person_id)
+    if request.method == "GET":
+        team.record_view(_me(), person, "details", ip=client_ip())
+        form = PersonForm(obj=person, dob=person.date_of_birth)
+    else:
+        form = PersonForm()
+        form.dob.unchanged = person.date_of_birth
+        if form.validate():
+            if people.update_details(_me(), person, form.details(), ip=client_ip()):
+                flash_success("The child's details have been updated.")
+            return redirect(_case_url(person), 303)
+    errors = person_form_errors(form)
+    return render("team/details.html", form=form, person=person, errors=errors,
+                  status=422 if errors else 200)
+
+
+@bp.route("/people/<int:person_id>/open-case", methods=["GET", "POST"])
+@access("officer")
+def open_case(person_id):
+    """Open a case: the date the request was received and the officer it is assigned to."""
+    person = _person_or_404(person_id)
+    if cases.case_for(person) is not None:
+        flash_success("This child already has a case.")
+        return redirect(_case_url(person), 303)
+    errors, typed, chosen = {}, _typed_date(None), str(_me().id)
+    if request.method == "GET":
+        team.record_view(_me(), person, "open-case", ip=client_ip())
+    else:
+        received, typed, problem = _date("request-received", "Date the request was received",
+                                         required=True)
+        chosen = request.form.get("officer", "")[:20]
+        assigned = team.officer_by_id(chosen)
+        errors = {k: v for k, v in (("request-received-day", problem),
+                                    ("officer", None if assigned or chosen == "" else
+                                     "Select an officer from the list")) if v}
+        if not errors:
+            _case, problem = team.open_case(_me(), person, request_received=received,
+                                            assigned=assigned, ip=client_ip(), today=team.today())
+            flash_success(problem or "The case has been opened.")
+            return redirect(_case_url(person), 303)
+    return render("team/open_case.html", person=person, errors=errors, typed=typed,
+                  chosen=chosen, officers=team.officers(), status=422 if errors else 200)
+
+
+@bp.route("/people/<int:person_id>/case", methods=["POST"])
+@access("officer")
+def update_case(person_id):
+    """Save the phase and the officer of a case."""
+    person = _person_or_404(person_id)
+    case = cases.case_for(person) or abort(404)
+    phase = request.form.get("phase", "")[:20]
+    chosen = request.form.get("officer", "")[:20]
+    assigned = team.officer_by_id(chosen)
+    errors = {k: v for k, v in (("phase", team.phase_problem(phase)),
+                                ("officer", None if assigned or chosen == "" else
+                                 "Select an officer from the list")) if v}
+    if errors:
+        return _case_page(person, errors=errors, typed={"phase": phase, "officer": chosen},
+                          status=422)
+    if team.update_case(_me(), case, phase=phase, assigned=assigned, ip=client_ip(),
+                        today=team.today()):
+        flash_success("The case has been updated.")
+    return redirect(_case_url(person, "case"), 303)
+
+
+@bp.route("/people/<int:person_id>/key-dates", methods=["GET", "POST"])
+@access("officer")
+def key_dates(person_id):
+    """Record key dates and decisions; the statutory dates follow from them."""
+    person = _person_or_404(person_id)
+    case = cases.case_for(person) or abort(404)
+    facts, errors = team.case_facts(case), {}
+    typed = {name: _typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
+    if request.method == "GET":
+        team.record_view(_me(), person, "key-dates", ip=client_ip())
+    else:
+        facts, typed, errors = _read_facts()
+        if not errors:
+            errors = cases.fact_problems(facts, team.today())
+        if not errors:
+            if team.record_facts(_me(), case, facts, ip=client_ip(), today=team.today()):
+                flash_success("The key dates have been saved.")
+            return redirect(_case_url(person, "key-dates"), 303)
+    return render("team/key_dates.html", person=person, case=case, facts=facts, typed=typed,
+                  errors={_anchor(k): v for k, v in errors.items()}, field_errors=errors,
+                  fields=cases.FACTS, decisions=cases.DECISIONS,
+                  status=422 if errors else 200)
+
+
+def _read_facts():
+    facts, typed, errors = {}, {}, {}
+    for name, label, kind in cases.FACTS:
+        if kind == "date":
+            facts[name], typed[name], problem = _date(name, label)
+        else:
+            facts[name] = request.form.get(name, "")[:10]
+            problem = (None if facts[name] in ("", "yes", "no")
+                       else f"Select Yes or No for {label[0].lower()}{label[1:]}")
+        if problem:
+            errors[name] = problem
+    return facts, typed, errors
+
+
+# --- Linking professionals and parents ---------------------------------------------------------
+
+@bp.route("/people/<int:person_id>/links", methods=["POST"])
+@access("officer")
+def link(person_id):
+    """Link a professional or a parent/carer (an existing account, by email)."""
+    person = _person_or_404(person_id)
+    kind = request.form.get("kind", "")
+    kind = kind if kind in team.LINK_KINDS else "professional"
+    email = request.form.get("email", "")[:300]
+    linked, problem = team.link_account(_me(), person, email, kind, ip=client_ip())
+    if problem:
+        return _case_page(person, errors={f"{kind}-email": problem},
+                          typed={f"{kind}-email": email}, status=422)
+    flash_success(f"{linked.user.display_name} has been linked to {person.full_name} and sent "
+                  "a message.")
+    return redirect(_case_url(person, "linked"), 303)
+
+
+@bp.route("/people/<int:person_id>/links/<int:link_id>/end", methods=["POST"])
+@access("officer")
+def unlink(person_id, link_id):
+    """Unlink: the person no longer sees the child (the link is kept as ended)."""
+    person = _person_or_404(person_id)
+    link = team.live_link(person, link_id) or abort(404)
+    team.end_link(_me(), link, ip=client_ip())
+    flash_success(f"{link.user.display_name} is no longer linked to {person.full_name}.")
+    return redirect(_case_url(person, "linked"), 303)
+
+
+# --- Merging duplicates ------------------------------------------------------------------------
+
+@bp.route("/people/<int:person_id>/merge", methods=["GET", "POST"])
+@access("officer")
+def merge(person_id):
+    """Merge two records of the same child: choose the other record, then the one to keep."""
+    person = _person_or_404(person_id)
+    raw = (request.form if request.method == "POST" else request.args).get("other", "")[:40]
+    if request.method == "GET":
+        team.record_view(_me(), person, "merge", ip=client_ip())
+    if not raw.strip():
+        return _merge_choose(person)
+    other = team.person_by_id(raw.strip())
+    if other is None or other.id == person.id:
+        problem = ("There is no record with that number" if other is None else
+                   "You cannot merge a record into itself. Choose a different record")
+        return _merge_choose(person, {"other": problem}, raw)
+    if request.method == "GET":
+        return _merge_compare(person, other)
+    keep_id = request.form.get("keep", "")
+    if keep_id not in (str(person.id), str(other.id)):
+        return _merge_compare(person, other, {"keep": "Choose the record to keep"})
+    keep, gone = (person, other) if keep_id == str(person.id) else (other, person)
+    problem = team.merge_people(_me(), keep, gone, ip=client_ip())
+    if problem:
+        return _merge_compare(person, other, {"keep": problem})
+    flash_success(f"The records have been merged. {keep.full_name}'s record (number {keep.id}) "
+                  f"now holds everything from record {gone.id}.")
+    return redirect(_case_url(keep), 303)
+
+
+def _merge_choose(person, errors=None, typed=""):
+    return render("team/merge_choose.html", person=person,
+                  candidates=team.possible_duplicates(person), errors=errors or {},
+                  typed=typed, status=422 if errors else 200)
+
+
+def _merge_compare(person, other, errors=None):
+    problem = team.merge_problem(person, other)
+    if problem and not errors:
+        errors = {"keep": problem}
+    return render("team/merge_compare.html", person=person, other=other,
+                  records=[(p, team.record_summary(p)) for p in (person, other)],
+                  errors=errors or {}, blocked=bool(problem),
+                  status=422 if errors else 200)

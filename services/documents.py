@@ -1,0 +1,133 @@
+"""Documents the SEN team puts on a case: letters, the Draft EHC Plan and the Final EHC Plan.
+
+Files are checked like form uploads (services/uploads.py: extension allowlist AND content, so a
+renamed .exe is refused) — plans must be PDF or DOCX — and kept under UPLOAD_DIR with a random
+name. A letter lands on the Assessment tab, a plan on the EHC Plan tab. Issuing a draft plan
+records the date on the case (which opens the parents' 15-day comment window, reg 13(1)) and shares
+it with the linked parents; uploading the final plan records the date the plan was issued.
+No request objects here.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import models
+from models import Case, Document
+from services import advice, audit, cases, sharing, uploads
+
+# kind -> (label, tab, accepted extensions)
+KINDS = {
+    "letter": ("Letter", "assessment", ("pdf", "doc", "docx", "odt", "rtf")),
+    "draft-plan": ("Draft EHC Plan", "plan", ("pdf", "docx")),
+    "final-plan": ("Final EHC Plan", "plan", ("pdf", "docx")),
+    "other": ("Other document", "assessment", ("pdf", "doc", "docx", "odt", "rtf", "jpg", "jpeg",
+                                               "png")),
+}
+MAX_TITLE = 200
+
+
+class DocumentProblem(Exception):
+    """The upload was refused; ``errors`` is {field id: message}."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def kind_label(kind) -> str:
+    return KINDS.get(kind, (kind,))[0]
+
+
+def documents_of(person) -> list[Document]:
+    """The case's documents (not removed), newest first."""
+    return list(Document.select().where((Document.person == person)
+                                        & Document.removed_at.is_null())
+                .order_by(Document.created_at.desc(), Document.id.desc()))
+
+
+def document_by_id(document_id) -> Document | None:
+    try:
+        document_id = int(document_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < document_id < 2 ** 63:
+        return None
+    return Document.get_or_none((Document.id == document_id) & Document.removed_at.is_null())
+
+
+def path_of(document, upload_dir) -> Path:
+    return Path(upload_dir) / document.stored_name
+
+
+def _check(kind, title, filename, stream, issue, person):
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = "Select the type of document"
+    if len(title) > MAX_TITLE:
+        errors["title"] = f"Title must be {MAX_TITLE} characters or fewer"
+    if not filename or stream is None:
+        errors["file"] = "Select a file"
+    elif kind in KINDS:
+        accept = KINDS[kind][2]
+        if uploads.extension_of(uploads.clean_filename(filename)) not in accept:
+            errors["file"] = uploads.type_message(accept)
+    if issue and kind in ("draft-plan", "final-plan") and not any(
+            u.role == "citizen" for u in advice.parties(person)):
+        errors["issue"] = ("No parent or young person is linked to this child or young person "
+                           "yet. Link them before issuing the plan")
+    if errors:
+        raise DocumentProblem(errors)
+
+
+def upload(person, *, officer, kind, title, filename, stream, issue=False, upload_dir, max_bytes,
+           today, ip="") -> Document:
+    """Store a document on the case. A draft plan with ``issue`` sets Case.draft_plan_issued and
+    shares the plan with the linked parents; a final plan sets Case.final_plan_issued (and is
+    shared with the parents when ``issue``). Everything in one transaction; raises
+    DocumentProblem with the messages to show."""
+    title = (title or "").strip()
+    _check(kind, title, filename, stream, issue, person)
+    label, tab, accept = KINDS[kind]
+    name = uploads.clean_filename(filename)
+    extension = uploads.extension_of(name)
+    directory = Path(upload_dir)
+    try:
+        temp, size = uploads._write_temp(stream, directory, max_bytes)
+    except uploads.UploadError as error:
+        raise DocumentProblem({"file": str(error)}) from None
+    try:
+        if size == 0:
+            raise DocumentProblem({"file": "The selected file is empty"})
+        if not uploads.content_matches(extension, temp):
+            raise DocumentProblem({"file": uploads.type_message(accept)})
+        stored_name = secrets.token_hex(24)
+        with models.db.atomic():
+            document = Document.create(
+                person=person, kind=kind, tab=tab, title=title or label, filename=name,
+                stored_name=stored_name, content_type=uploads.ALLOWED[extension][0], size=size,
+                issued_on=today if kind in ("draft-plan", "final-plan") and (
+                    issue or kind == "final-plan") else None,
+                uploaded_by=officer)
+            case = cases.case_for(person) or Case(person=person)
+            if kind == "draft-plan" and issue:
+                cases.save_case(case, today, draft_plan_issued=today)
+            elif kind == "final-plan":
+                cases.save_case(case, today, final_plan_issued=today)
+            shared = (sharing.share_with_parents(person, document, officer=officer)
+                      if issue and kind in ("draft-plan", "final-plan") else [])
+            audit.record("document-uploaded", user=officer, ip=ip, object_type="document",
+                         object_id=document.id, person_id=person.id, kind=kind,
+                         issued=bool(document.issued_on), shared_with=[u.id for u in shared])
+            os.replace(temp, directory / stored_name)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def record_download(officer, document, *, ip="") -> None:
+    with models.db.atomic():
+        audit.record("document-downloaded", user=officer, ip=ip, object_type="document",
+                     object_id=document.id, person_id=document.person_id)

@@ -1,0 +1,127 @@
+"""Sharing an accepted form or a document with parties on a case ("View Shared Form").
+
+Only people linked to the child now (professionals, parents and young people) can be chosen;
+anyone else is refused, so sharing can never widen who knows about a child. Each new recipient
+gets a Share row and a "shared" message (with its email) in the same transaction. Sharing again
+with someone who already has it adds nothing. No request objects here.
+"""
+from __future__ import annotations
+
+import models
+from models import Document, FormInstance, Share, User
+from services import advice, audit, messages, people
+
+
+class SharingProblem(Exception):
+    """The share cannot be made; ``errors`` is {field id: message}."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def shareable_instance(person, instance_id) -> FormInstance | None:
+    """An accepted form about ``person`` (only accepted advice is shared), else None."""
+    try:
+        instance_id = int(instance_id)
+    except (TypeError, ValueError):
+        return None
+    return FormInstance.get_or_none((FormInstance.id == instance_id)
+                                    & (FormInstance.person == person)
+                                    & (FormInstance.status == "accepted"))
+
+
+def shareable_document(person, document_id) -> Document | None:
+    """A document on ``person``'s case that has not been removed, else None."""
+    try:
+        document_id = int(document_id)
+    except (TypeError, ValueError):
+        return None
+    return Document.get_or_none((Document.id == document_id) & (Document.person == person)
+                                & Document.removed_at.is_null())
+
+
+def candidates(person, *, instance=None) -> list[User]:
+    """Who the SEN team can share with: the case's parties (not the form's own author)."""
+    author_id = instance.author_id if instance is not None else None
+    return [u for u in advice.parties(person) if u.id != author_id]
+
+
+def shared_with(*, instance=None, document=None) -> list[User]:
+    """Everyone the form or document has been shared with."""
+    where = (Share.instance == instance) if instance is not None else (Share.document == document)
+    return list(User.select().join(Share, on=(Share.recipient == User.id)).where(where)
+                .order_by(User.surname, User.forename).distinct())
+
+
+def _what(instance, document):
+    if instance is not None:
+        return messages.form_title(instance.form_key), instance.form_key, None
+    return document.title, None, document.tab
+
+
+def share(person, *, officer, recipient_ids, instance=None, document=None, ip="",
+          tab_names=people.TABS) -> list[Share]:
+    """Share ``instance`` or ``document`` with the chosen parties. Raises SharingProblem when
+    nobody is chosen, when someone chosen is not on the case, or when all of them already have
+    it. Returns the new Share rows."""
+    if (instance is None) == (document is None):
+        raise ValueError("share exactly one of instance or document")
+    allowed = {u.id: u for u in candidates(person, instance=instance)}
+    chosen, strangers = [], []
+    for raw in dict.fromkeys(recipient_ids or []):
+        try:
+            user = allowed.get(int(raw))
+        except (TypeError, ValueError):
+            user = None
+        (chosen if user else strangers).append(user)
+    if strangers:
+        raise SharingProblem({"recipients": "You can only share with people linked to this "
+                                            "child or young person"})
+    if not chosen:
+        raise SharingProblem({"recipients": "Select who to share this with"})
+    title, form_key, tab = _what(instance, document)
+    with models.db.atomic():
+        have = {u.id for u in shared_with(instance=instance, document=document)}
+        new = [u for u in chosen if u.id not in have]
+        if not new:
+            names = ", ".join(u.display_name for u in chosen)
+            raise SharingProblem({"recipients": f"This has already been shared with {names}"})
+        rows = []
+        for user in new:
+            rows.append(Share.create(person=person, recipient=user, instance=instance,
+                                     document=document, shared_by=officer))
+            where = tab_names.get(tab or _form_tab(form_key), "")
+            messages.send_message(
+                user, "shared", f"Information shared with you: {advice.list_name(person)}",
+                f"The {advice._team()} has shared the {title} with you for {person.full_name}."
+                + (f" You can find it on the {where} tab." if where else ""),
+                sender=officer, person=person, form_key=form_key, tab=tab)
+        audit.record("information-shared", user=officer, ip=ip,
+                     object_type="form" if instance is not None else "document",
+                     object_id=(instance or document).id, person_id=person.id,
+                     recipients=[u.id for u in new])
+    return rows
+
+
+def _form_tab(form_key):
+    from flask import current_app
+    registry = current_app.extensions.get("forms")
+    if form_key and registry is not None and form_key in registry:
+        return registry.get(form_key).tab
+    return None
+
+
+def share_with_parents(person, document, *, officer) -> list[User]:
+    """Give every linked parent/young person the document (issuing a plan). Inside the caller's
+    transaction; returns who got it."""
+    have = {u.id for u in shared_with(document=document)}
+    parents = [u for u in advice.parties(person) if u.role == "citizen" and u.id not in have]
+    for user in parents:
+        Share.create(person=person, recipient=user, document=document, shared_by=officer)
+        messages.send_message(
+            user, "shared", f"Information shared with you: {advice.list_name(person)}",
+            f"The {advice._team()} has shared the {document.title} with you for "
+            f"{person.full_name}. You can find it on the {people.TABS.get(document.tab, '')} tab.",
+            sender=officer, person=person, tab=document.tab)
+    return parents

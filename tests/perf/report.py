@@ -1,0 +1,353 @@
+"""One table of every figure (Markdown), with the targets, and notes on every miss."""
+import datetime as dt
+
+from tests.perf import crowd as C
+from tests.perf import settings as S
+
+LOAD_ORDER = (C.SELECT_PERSON, C.FORMS_SECTION, C.TAB_SWITCH, C.STEP_PAGE, C.AUTOSAVE,
+              C.STEP_SWAP, C.ADD_MORE, C.REMOVE_ROW, C.SUMMARY, C.SUBMIT, C.EDIT, C.MAIL_LOGIN)
+
+MET, MISSED, NONE = "met", "**MISSED**", "—"
+
+# Why a target is missed and what would fix it: printed only when that target is missed.
+WHY = {
+    "autosave_p95": (
+        "Autosave p95 at 50 users: the p50 is the portal's own work, the tail is requests "
+        "queueing for one of 4 workers on 2 cores that the crowd's threads (and, today, other "
+        "engineers' test runs) use too. Per autosave the portal runs 5 SQL statements (session "
+        "with its user, the instance, the Link check, the instance again inside the IMMEDIATE "
+        "transaction, the compare-and-set UPDATE), CSRF, the form engine over the whole step and "
+        "a rewrite of the whole answers JSON. The largest single cost found is the SQLite "
+        "connection opened and closed on every request (see Problems found and the diagnosis "
+        "rows). Fixes, in order: one connection per worker; then fewer statements per save "
+        "(the instance is read twice); a machine with more cores, or PostgreSQL for many "
+        "concurrent writers."),
+    "baseline_ratio": (
+        "Autosave throughput against the baseline: both open a connection per request, so the "
+        "gap is the portal's own work per save (above), CPU-bound in Python on 2 cores. Fewer "
+        "statements per save and a smaller JSON rewrite (answers stored per step) would close "
+        "it."),
+    "first_visit": (
+        "First visit to a form step: most of the weight is vendored GOV.UK Frontend CSS/JS and "
+        "htmx, cached after the first page. A reverse proxy with gzip (or pre-compressed .gz "
+        "files) is assumed; without one the raw sizes apply."),
+    "fragment": (
+        "A fragment over 8 KB: the step swap re-sends the whole step (heading, step bar and "
+        "every field); sending only the form, or letting htmx select the part it swaps, would "
+        "shrink it."),
+    "pdf_ey": (
+        "Early Years PDF over 1 s: xhtml2pdf lays out every answer in pure Python; the first "
+        "render in a process also loads and registers the embedded DejaVu fonts. Keeping "
+        "workers warm (preload) or caching each submitted round's PDF (it never changes) fixes "
+        "the user-visible time."),
+    "pdf_200": (
+        "200-row PDF over 5 s: xhtml2pdf's table layout grows faster than linearly with rows; "
+        "render long groups as paragraphs instead of one table, or render in the background "
+        "and cache the file per submitted round."),
+    "scale": (
+        "A list page over 150 ms, or growing 2x or more from 1,000 to 10,000 people: the "
+        "figures are one request at a time through the test client, so the time is the page's "
+        "own queries and template; compare the diagnosis rows (connection held open) to see "
+        "how much of it is the connection per request. Select Person sorts every linked child "
+        "by lower(surname) before taking a page of 50, which grows with the number linked; an "
+        "index on an expression, or a stored lower-cased sort key with an index, fixes that."),
+    "reliability": (
+        "A reliability check failed: see the figures in the row and Problems found."),
+}
+
+
+def ms(value):
+    return "—" if value is None else (f"{value:.0f}" if value >= 10 else f"{value:.1f}")
+
+
+def kb(n):
+    return f"{n / 1024:.1f} KB"
+
+
+def _load_figure(s):
+    text = (f"n {s['n']}, {s['rps']:.1f}/s · p50 {ms(s['p50'])} · p95 {ms(s['p95'])} · "
+            f"p99 {ms(s['p99'])} ms")
+    extra = []
+    if s["errors"]:
+        extra.append(f"{s['errors']} errors")
+    if s["4xx"]:
+        extra.append(f"{s['4xx']} 4xx")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def build(results, notes):
+    rows, misses, problems = [], [], list(notes)
+    info = results.get("machine", {})
+    load = results.get("load") or {}
+    if "error" in load:
+        problems.append(f"Load run failed: {load['error']}")
+        load = {}
+
+    def row(section, what, figure, target=NONE, verdict=NONE):
+        rows.append((section, what, figure, target, verdict))
+
+    def judge(ok, key):
+        if ok is None:
+            return NONE
+        if not ok and key not in misses:
+            misses.append(key)
+        return MET if ok else MISSED
+
+    # --- load -------------------------------------------------------------------------------
+    sign_in = load.get("sign_in")
+    if sign_in:
+        st = sign_in["stats"]
+        pw, code = st.get(C.LOGIN_POST, {}), st.get(C.VERIFY_POST, {})
+        row("Load", "Sign-in of the crowd (real scrypt; TOTP code)",
+            f"{sign_in['users']} users in {sign_in['seconds']:.0f} s, {sign_in['failed']} failed; "
+            f"password p50 {ms(pw.get('p50'))} / p95 {ms(pw.get('p95'))} ms; "
+            f"code p50 {ms(code.get('p50'))} / p95 {ms(code.get('p95'))} ms")
+    officer_labels = list(load.get("visitor_pages", []))
+    for users, level in sorted(load.get("levels", {}).items(), key=lambda kv: int(kv[0])):
+        others = ", ".join(f"{n} {role}s" for role, n in level.get("roles", {}).items() if n)
+        section = (f"Load, {users} users ({level['professionals']} professionals"
+                   f"{', ' + others if others else ''})")
+        total = sum(s["n"] for s in level["stats"].values())
+        row(section, "All requests", f"{total / level['seconds']:.1f}/s over {level['seconds']} s; "
+            f"{level['errors_total']} without an answer or 5xx")
+        for label in LOAD_ORDER + tuple(officer_labels):
+            s = level["stats"].get(label)
+            if s is None:
+                continue
+            target = verdict = NONE
+            if label == C.AUTOSAVE and int(users) == S.LEVELS[1]:
+                target = f"p95 ≤ {S.TARGET_AUTOSAVE_P95_MS} ms"
+                verdict = judge(s["p95"] is not None and s["p95"] <= S.TARGET_AUTOSAVE_P95_MS,
+                                "autosave_p95")
+            row(section, label, _load_figure(s), target, verdict)
+    for label in load.get("visitor_missing", []):
+        row("Load", label, "not built yet: skipped")
+
+    sat = load.get("saturation") or {}
+    portal, base = sat.get("portal"), sat.get("baseline")
+    if portal and base:
+        ratio = portal["rps"] / base["rps"] if base["rps"] else 0
+        row("Baseline", f"Autosave only, {S.SATURATION_USERS} users, no pauses: portal",
+            _load_figure(portal))
+        row("Baseline", "Bare Flask + Peewee, one UPDATE per request, same server",
+            _load_figure(base))
+        row("Baseline", "Portal autosave throughput / baseline", f"{ratio:.2f}",
+            f"≥ {S.TARGET_BASELINE_RATIO:.2f}",
+            judge(ratio >= S.TARGET_BASELINE_RATIO, "baseline_ratio"))
+
+    # --- page weight --------------------------------------------------------------------------
+    weight = load.get("weight") or {}
+    for name, items in (weight.get("pages") or {}).items():
+        html_wire = items[0][2]
+        files = items[1:]
+        wire = sum(r[2] for r in items)
+        raw = sum(r[1] for r in items)
+        heads = sum(r[3] for r in items)
+        broken = [r[0] for r in items if r[4] != 200]
+        figure = (f"{kb(wire)} gzip: HTML {kb(html_wire)} + {len(files)} files "
+                  f"{kb(wire - html_wire)} (raw {kb(raw)}; headers {kb(heads)} more)")
+        if broken:
+            figure += f"; not found: {', '.join(broken)}"
+            problems.append(f"{name} references files that do not load: {', '.join(broken)}")
+        target = verdict = NONE
+        if name.startswith("Form step"):
+            target = f"≤ {S.TARGET_FIRST_VISIT_KB} KB"
+            verdict = judge(wire <= S.TARGET_FIRST_VISIT_KB * 1024, "first_visit")
+        row("Page weight, first visit", name, figure, target, verdict)
+    for name, f in (weight.get("fragments") or {}).items():
+        row("Page weight, htmx fragment", name,
+            f"{kb(f['wire'])} gzip (raw {kb(f['raw'])}; headers {kb(f['headers'])}); "
+            f"status {f['status']}", f"≤ {S.TARGET_FRAGMENT_KB} KB",
+            judge(f["wire"] <= S.TARGET_FRAGMENT_KB * 1024 and f["status"] == 200, "fragment"))
+
+    # --- PDF ----------------------------------------------------------------------------------
+    pdf = results.get("pdf") or {}
+    for case, label, limit, key in (
+            ("early-years", "Early Years request, 6 parents, 3 attachments", S.TARGET_PDF_EY_S, "pdf_ey"),
+            ("two-hundred-rows", "Form with a 200-row Add More group", S.TARGET_PDF_200_S, "pdf_200")):
+        p = pdf.get(case)
+        if not p:
+            continue
+        if "error" in p:
+            row("PDF", label, f"failed: {p['error'][-200:]}", f"≤ {limit:g} s", judge(False, key))
+            continue
+        worst = max(p["cold_s"], p["warm_s"])
+        row("PDF", label,
+            f"first render {p['cold_s']:.2f} s, next {p['warm_s']:.2f} s; peak RSS "
+            f"{p['peak_mb']:.0f} MB ({p['before_mb']:.0f} MB before rendering); "
+            f"{p['pages']} pages, {kb(p['bytes'])}", f"≤ {limit:g} s (slowest render)",
+            judge(worst <= limit, key))
+
+    # --- scale --------------------------------------------------------------------------------
+    sc = results.get("scale") or {}
+    if "error" in sc:
+        problems.append(f"Scale run failed: {sc['error'][-600:]}")
+    steps = sc.get("steps") or []
+    if steps:
+        first, last = steps[0], steps[-1]
+        row("Scale", "Seeded (executemany, one transaction per table)",
+            " → ".join(f"{s['people']:,} people / {s['forms']:,} forms / {s['events']:,} audit "
+                       f"events ({s['linked']:,} linked to one professional)" for s in steps)
+            + f"; {sc.get('seed_seconds', 0):.0f} s")
+        targeted = {label for label, *_rest, flag in S.SCALE_PAGES if flag}
+        for label in last["pages"]:
+            a, b = first["pages"].get(label), last["pages"][label]
+            growth = (b["p95"] / a["p95"]) if a and a["p95"] else None
+            figure = (f"{first['people']:,}: p95 {ms(a and a['p95'])} (p50 {ms(a and a['p50'])}) "
+                      f"→ {last['people']:,}: p95 {ms(b['p95'])} (p50 {ms(b['p50'])}) ms; "
+                      f"growth ×{growth:.2f}" if growth else "")
+            if b["statuses"] != [200]:
+                figure += f"; statuses {b['statuses']}"
+            target = verdict = NONE
+            if label in targeted:
+                target = f"p95 ≤ {S.TARGET_SCALE_P95_MS} ms, growth < {S.TARGET_SCALE_GROWTH:g}×"
+                verdict = judge(b["p95"] <= S.TARGET_SCALE_P95_MS and growth is not None
+                                and growth < S.TARGET_SCALE_GROWTH, "scale")
+            row("Scale (test client, one at a time)", label, figure, target, verdict)
+        for label, b in (last.get("held_open") or {}).items():
+            plain = last["pages"][label]
+            row("Scale, diagnosis", f"{label}, another SQLite connection held open",
+                f"{last['people']:,}: p95 {ms(b['p95'])} (p50 {ms(b['p50'])}) ms, against p95 "
+                f"{ms(plain['p95'])} (p50 {ms(plain['p50'])}) ms when each request closes the "
+                "last connection")
+        for label, p in (last.get("profiles") or {}).items():
+            calls = ", ".join(f"{name} ×{n:,}" for name, n in p["calls"].items())
+            row("Scale, diagnosis", f"{label}: one request under cProfile",
+                f"{ms(p['ms_profiled'])} ms (profiler on); calls: {calls}")
+            if p["calls"].get("Journey.is_complete", 0) > 30:
+                problems.append(
+                    f"{label}: one request calls the engine's Journey.is_complete "
+                    f"{p['calls']['Journey.is_complete']:,} times and validate_value "
+                    f"{p['calls']['validate_value']:,} times (tidy_label "
+                    f"{p['calls']['tidy_label']:,} times, building error messages nobody sees). "
+                    "The step bar asks status/can_visit for each step and each walks the earlier "
+                    "steps again, so the cost grows with the square of the number of steps. "
+                    "Journey is built per request from fixed answers, so memoising "
+                    "is_complete/errors per step inside a Journey (and an lru_cache on "
+                    "tidy_label) would remove most of it. This is the main reason the Summary "
+                    "and Submit are the slowest requests under load.")
+        held, plain = last.get("autosave_held_open"), last.get("autosave")
+        if held and plain:
+            row("Scale, diagnosis", "Autosave through the test client, one at a time",
+                f"p95 {ms(plain['p95'])} (p50 {ms(plain['p50'])}) ms; with another SQLite "
+                f"connection held open p95 {ms(held['p95'])} (p50 {ms(held['p50'])}) ms")
+            if plain["p50"] and held["p50"] and plain["p50"] > 1.5 * held["p50"]:
+                problems.append(
+                    "SQLite connection per request (portal.py `_wire_database`): every request "
+                    "opens a connection and closes it in teardown. When that close is the last "
+                    "open connection, SQLite checkpoints the WAL into the database and deletes "
+                    "the -wal file, and the next write creates it again. Autosave one at a time: "
+                    f"p50 {ms(plain['p50'])} ms, against {ms(held['p50'])} ms when another "
+                    "connection stays open (the list pages above show the same). It bites most "
+                    "on a quiet server (each request is alone) and in the 4 workers' gaps under "
+                    "load. Fix: keep one connection per worker (e.g. playhouse.pool."
+                    "PooledSqliteDatabase, or do not close SQLite connections in teardown), "
+                    "with `PRAGMA wal_autocheckpoint` left to do checkpoints.")
+    for label in sc.get("missing", []):
+        row("Scale", label, "not built yet: skipped")
+
+    # --- reliability --------------------------------------------------------------------------
+    rel = load.get("reliability") or {}
+    levels = load.get("levels") or {}
+    killed = next((lv for lv in levels.values() if lv["events"].get("killed_at")), None)
+    errors = sum(lv["errors_total"] for lv in levels.values())
+    in_flight = sum(lv["errors_killed_in_flight"] for lv in levels.values())
+    if killed is not None:
+        row("Reliability", f"kill -9 of one gunicorn worker (pid {killed['events']['killed_pid']}) "
+            f"at {killed['users']} users",
+            f"{in_flight} requests lost in flight on it (connection reset); "
+            f"{errors - in_flight} other requests without an answer or 5xx in the whole run",
+            "0 5xx but the killed worker's", judge(errors - in_flight == 0, "reliability"))
+        for lv in levels.values():
+            for label, _t, err in lv.get("error_samples", [])[:3]:
+                problems.append(f"Request failed ({label}): {err}")
+    saves = rel.get("saves")
+    if saves:
+        row("Reliability", "Acknowledged autosaves and submits in the database after the run",
+            f"{saves['acked_saves']:,} autosaves answered 200 checked, {saves['lost']} lost; "
+            f"{saves['acked_submits']} submits answered 303, {saves['rounds_missing']} rounds missing",
+            "0 lost", judge(saves["lost"] == 0 and saves["rounds_missing"] == 0, "reliability"))
+        for sample in saves.get("lost_samples", []):
+            problems.append(f"Lost acknowledged save (instance, value acked, value stored): {sample}")
+    mail = rel.get("mail")
+    if mail:
+        bad = mail["not_sent"] + mail["missing_at_sink"] + mail["duplicates"]
+        row("Reliability", f"SMTP sink stopped for {mail['outage_s'] or 0:.0f} s during the load",
+            f"{mail['queued']} emails queued ({mail['queued_during_outage']} during the outage, "
+            f"{mail['retried']} retried); {mail['not_sent']} not sent, {mail['missing_at_sink']} "
+            f"missing at the sink, {mail['duplicates']} duplicated; longest wait "
+            f"{mail['max_delay_s'] or 0:.0f} s; {mail['needed_later_cron']} still waiting on "
+            f"their backoff at the end (sent by later cron runs, clock moved on)",
+            "0 lost, 0 twice", judge(bad == 0, "reliability"))
+    tabs = rel.get("two_tabs")
+    if tabs:
+        row("Reliability", "Two tabs autosaving the same form",
+            f"{tabs['saves']} saves, {tabs['conflicts']} answered 409; "
+            f"{tabs['same_version_twice']} saves accepted on an already-used version; last "
+            f"acknowledged save is what is stored: {'yes' if tabs['final_is_last_ack'] else 'NO'}",
+            "409s, no lost update",
+            judge(tabs["conflicts"] > 0 and tabs["same_version_twice"] == 0
+                  and tabs["final_is_last_ack"] and not tabs["other"], "reliability"))
+    backup = rel.get("backup")
+    if backup:
+        ok = backup["exit"] == 0 and backup["integrity"] == "ok" and "login page 200" in backup["opens"]
+        row("Reliability", "`flask --app portal backup PATH` during the load (50 users)",
+            f"exit {backup['exit']} in {backup['seconds']:.1f} s, {backup['size_mb']:.1f} MB; "
+            f"integrity_check: {backup['integrity']}; opened in the portal: {backup['opens']}",
+            "0 corrupt", judge(ok, "reliability"))
+    if load.get("server_errors_logged"):
+        problems.append(f"gunicorn's error log holds {load['server_errors_logged']} tracebacks; "
+                        f"last lines:\n\n```\n{load.get('server_log_tail', '')[-1500:]}\n```")
+    return _render(info, rows, misses, problems, load)
+
+
+def _render(info, rows, misses, problems, load):
+    quick = S.QUICK
+    lb, la = info.get("load_before", (0, 0, 0)), info.get("load_after", (0, 0, 0))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (tests/perf/); do not edit by hand." + (
+            " **QUICK mode: short runs, figures for development only.**" if quick else ""),
+        "",
+        f"- Date: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} (local time); "
+        f"run took {info.get('seconds', 0) / 60:.1f} min",
+        f"- Machine: {info.get('cpu', '?')}, {info.get('cores')} cores, {info.get('memory')} RAM; "
+        f"{info.get('os', '')}; Python {info.get('python')}, SQLite {info.get('sqlite')}",
+        f"- Commit: {info.get('commit', '?')}{' with uncommitted changes' if info.get('dirty') else ''}",
+        f"- Load average before / after: {lb[0]:.1f} / {la[0]:.1f} — the machine was shared "
+        "with other work while this ran, so the latencies carry that noise.",
+        f"- Server: gunicorn, {S.WORKERS} sync workers on 127.0.0.1 (2 × cores), portal and "
+        "baseline alike; SQLite in a temporary instance (WAL, synchronous NORMAL, IMMEDIATE "
+        "write transactions); real password hashing (scrypt defaults).",
+        f"- Crowd: threads over real HTTP from the same machine (they use CPU too), one cookie "
+        f"jar each, a pause of {S.THINK_SECONDS[0]}–{S.THINK_SECONDS[1]} s between actions; "
+        f"{S.WARMUP_SECONDS} s warm-up then {S.LEVEL_SECONDS} s measured per level. Times are "
+        "milliseconds from sending the request to reading the whole answer.",
+        "- Sign-in: every simulated user signs in once (password, then an authenticator code "
+        "from pyotp). All come from 127.0.0.1, so the bench empties the per-address sign-in "
+        "rate-limit counters between batches of 15 sign-ins.",
+        "- Page weight: gzip level 6 of each body (gunicorn does not compress; a reverse proxy "
+        "would); already-compressed files counted as they are.",
+        "",
+        "| Section | What | Figure | Target | Result |",
+        "|---|---|---|---|---|",
+    ]
+    for section, what, figure, target, verdict in rows:
+        cells = [str(c).replace("|", "\\|").replace("\n", " ") for c in
+                 (section, what, figure, target, verdict)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("## Targets missed")
+    lines.append("")
+    if misses:
+        for key in misses:
+            lines.append(f"- {WHY.get(key, key)}")
+    else:
+        lines.append("None.")
+    lines.append("")
+    lines.append("## Problems found")
+    lines.append("")
+    lines.extend(f"- {p}" for p in problems) if problems else lines.append("None in this run.")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Scale: response times of list pages with 1,000 and then 10,000 people (20 forms and 100
+audit events each: 200,000 forms and 1,000,000 events at the top), measured in-process through
+the Flask test client (no network, no concurrency: the time is the portal's own work).
+
+One professional is linked to half of the people (5,000 at 10,000); officers own cases. Rows are
+bulk-inserted with executemany in big transactions. No ANALYZE is run: the portal never runs
+one either, so the query planner has what a live database would have.
+Run as ``python -m tests.perf.scale`` (prints JSON); ``measure()`` runs it in a subprocess.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from tests.perf import settings as S
+from tests.perf.client import percentile
+from tests.perf.server import ROOT, _die_with_parent
+
+
+def timed(client, url):
+    """p50/p95 of SCALE_REPEATS GETs of ``url`` (after 3 that warm the caches)."""
+    times, statuses = [], set()
+    for n in range(S.SCALE_REPEATS + 3):
+        t = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - t) * 1000
+        statuses.add(response.status_code)
+        if n >= 3:
+            times.append(elapsed)
+    return {"url": url, "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "statuses": sorted(statuses), "bytes": len(response.data)}
+
+
+def autosave_times(app, client, user, person_id, *, repeats):
+    """p50/p95 of autosaves of one textarea through the test client (a fresh draft)."""
+    import urllib.parse
+    import models
+    from models import FormInstance, WorkProfile, Organisation
+    from tests.perf.client import csrf_of, form_with_class, version_of
+    from tests.perf.data import AUTOSAVE_STEP, FORM_KEY, fill
+    form = app.extensions["forms"].get(FORM_KEY)
+    with app.app_context(), models.db.atomic():
+        instance = FormInstance.create(person=person_id, form_key=FORM_KEY,
+                                       schema_version=form.version, author=user,
+                                       answers=fill(form))
+    path = f"/forms/{instance.id}/{AUTOSAVE_STEP}"
+    page = client.get(path).get_data(as_text=True)
+    step_form, version, csrf = form_with_class(page, "portal-step-form"), version_of(page), csrf_of(page)
+    field = next(c["name"] for c in step_form.controls if c["tag"] == "textarea")
+    times = []
+    for n in range(repeats + 3):
+        body = urllib.parse.urlencode(step_form.fields(overrides={
+            field: f"Zz diagnosis {n}", "autosave": "1", "version": str(version)}))
+        t = time.perf_counter()
+        response = client.post(path, data=body, content_type="application/x-www-form-urlencoded",
+                               headers={"HX-Request": "true", "HX-Request-Type": "partial",
+                                        "X-CSRFToken": csrf})
+        elapsed = (time.perf_counter() - t) * 1000
+        version = version_of(response.get_data(as_text=True)) or version
+        if n >= 3:
+            times.append(elapsed)
+    return {"url": path, "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "statuses": [response.status_code], "bytes": len(response.data)}
+
+
+PROFILED = {"is_complete": "Journey.is_complete", "validate_value": "validate_value",
+            "tidy_label": "tidy_label"}
+
+
+def profile_page(client, url):
+    """One GET under cProfile: its time and how often the engine re-checks answers."""
+    import cProfile
+    import pstats
+    client.get(url)
+    profiler = cProfile.Profile()
+    t = time.perf_counter()
+    profiler.enable()
+    response = client.get(url)
+    profiler.disable()
+    elapsed = (time.perf_counter() - t) * 1000
+    stats = pstats.Stats(profiler).stats
+    calls = {name: 0 for name in PROFILED.values()}
+    macros = 0.0
+    for (filename, _line, func), (_cc, nc, _tt, ct, _callers) in stats.items():
+        if func in PROFILED and "engine" in filename:
+            calls[PROFILED[func]] += nc
+        if func == "macro" and "govuk_frontend_jinja" in filename:
+            macros = max(macros, ct * 1000)
+    return {"url": url, "ms_profiled": elapsed, "status": response.status_code, "calls": calls}
+
+
+def _child_process():
+    tmp = tempfile.mkdtemp(prefix="send-bench-scale-")
+    os.environ["PORTAL_INSTANCE"] = tmp
+    db_path = f"{tmp}/scale.db"
+    import models
+    from flask import url_for
+    from models import User
+    from portal import create_app
+    from services import accounts
+    from tests.perf.data import seed_scale
+
+    app = create_app({"TESTING": False, "SECRET_KEY": "bench",
+                      "DATABASE_URL": f"sqlite:///{db_path}"})
+    with app.app_context():
+        models.create_tables()
+        with models.db.atomic():
+            def user(email, role):
+                return User.create(email=email, role=role, status="active", forename="Zzbench",
+                                   surname="Zzscale", two_step_method="email",
+                                   council_verified=True)
+            main = user("main.pro@bench.example", "professional")
+            officers = [user(f"officer{n}@bench.example", "officer") for n in range(10)]
+            others = [user(f"pro{n}@bench.example", "professional") for n in range(200)]
+    form_keys = sorted(app.extensions["forms"].current())
+    sessions = {}
+    for role, who in (("professional", main), ("officer", officers[0])):
+        client = app.test_client()
+        with app.app_context(), models.db.atomic():
+            token = accounts.start_session(who, two_step_passed=True)
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        sessions[role] = client
+
+    results = {"steps": [], "seed_seconds": 0.0, "missing": []}
+    done_people = 0
+    for people, forms, events in S.SCALE_STEPS:
+        seconds = seed_scale(db_path, people_from=done_people, people_to=people,
+                             forms_per_person=forms // people, audit_per_person=events // people,
+                             main_user_id=main.id, officer_ids=[o.id for o in officers],
+                             other_user_ids=[o.id for o in others], form_keys=form_keys)
+        results["seed_seconds"] += seconds
+        done_people = people
+        with app.app_context():
+            linked = (models.Link.select().where(models.Link.user == main.id).count())
+            person_id = (models.Link.select(models.Link.person).where(models.Link.user == main.id)
+                         .order_by(models.Link.id).first().person_id)
+        step = {"people": people, "forms": forms, "events": events, "linked": linked,
+                "seed_seconds": seconds, "pages": {}}
+        urls = {}
+        for label, endpoint, role, args, _target in S.SCALE_PAGES:
+            if endpoint not in app.view_functions:
+                if label not in results["missing"]:
+                    results["missing"].append(label)
+                continue
+            args = {k: (person_id if k == "person_id" else v) for k, v in args.items()}
+            with app.test_request_context():
+                url = url_for(endpoint, **args)
+            urls[label] = (url, role)
+            step["pages"][label] = timed(sessions[role], url)
+        if people == S.SCALE_STEPS[-1][0]:
+            # The portal opens and closes its SQLite connection on every request; closing the
+            # last one checkpoints the WAL and deletes it. Measured again with another
+            # connection held open, to show what that costs.
+            import sqlite3
+            hold = sqlite3.connect(db_path)
+            hold.execute("SELECT 1 FROM person LIMIT 1").fetchall()
+            step["held_open"] = {label: timed(sessions[role], url)
+                                 for label, (url, role) in urls.items()}
+            step["autosave_held_open"] = autosave_times(app, sessions["professional"], main,
+                                                        person_id, repeats=S.SCALE_REPEATS)
+            step["profiles"] = {
+                "Summary (forms.summary)": profile_page(
+                    sessions["professional"], step["autosave_held_open"]["url"].rsplit("/", 1)[0]
+                    + "/summary"),
+                "Form step page (forms.step)": profile_page(
+                    sessions["professional"], step["autosave_held_open"]["url"])}
+            hold.close()
+            step["autosave"] = autosave_times(app, sessions["professional"], main, person_id,
+                                              repeats=S.SCALE_REPEATS)
+        results["steps"].append(step)
+    print(json.dumps(results))
+
+
+def measure(timeout=600):
+    done = subprocess.run([sys.executable, "-m", "tests.perf.scale"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=_die_with_parent)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": (done.stderr or done.stdout)[-1500:]}
+
+
+if __name__ == "__main__":
+    _child_process()
