@@ -63,7 +63,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
-        PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),  # tests set fast scrypt parameters
+        PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),
+        RATE_LIMIT_FACTOR=max(1, int(env("PORTAL_RATE_LIMIT_FACTOR", "1"))),  # tests set fast scrypt parameters
     )
     if test_config:
         app.config.update(test_config)

@@ -59,6 +59,8 @@ def main(argv=None) -> None:
         "PORTAL_SECRET_KEY": "browser-test-secret-key",
         "PORTAL_BASE_URL": base_url,
         "PORTAL_PASSWORD_METHOD": FAST_PASSWORD_METHOD,
+        # Every test browser comes from 127.0.0.1, so per-IP limits would be shared by all tests.
+        "PORTAL_RATE_LIMIT_FACTOR": "20",
     })
     os.environ.pop("PORTAL_SMTP_HOST", None)  # development mail: instance/mail/*.eml
 
