@@ -13,7 +13,7 @@ from jinja2 import TemplateNotFound
 
 # The Child details form is shared with the professional's page so the two never drift apart.
 from blueprints.common import access, client_ip, flash_success, render
-from blueprints.people import PersonForm, _errors as person_form_errors
+from blueprints.person_form import PersonForm, person_form_errors
 from engine.fields import clean_raw, getone
 from engine.schema import Field as SchemaField
 from models import WorkProfile
