@@ -48,6 +48,7 @@ def build(app, only_if_empty=False):
             officer2 = _user("officer2@demo.example", "Zzolga", "Zzofficer", role="officer",
                              method="email")
             _cases(officer, officer2)
+            _families_and_casework(app, officer)
     return sign_ins(app)
 
 
@@ -150,6 +151,36 @@ def _cases(officer, officer2):
         User.email == "new.professional@demo.example").execute()
 
 
+def _families_and_casework(app, officer):
+    """A parent linked to zzEbony with the draft plan issued to her (comment window open), and an
+    E4 advice request to the psychologist about Zzpoppy."""
+    import io
+
+    from models import Person
+    from services import advice, documents, pdf, people
+
+    today = utcnow().date()
+    parent = _user("parent@demo.example", "Zzpatricia", "Zzroberts", role="citizen", method="email")
+    parent.citizen_kind = "parent"
+    parent.save()
+    ebony = Person.get((Person.forename == "zzEbony") & (Person.surname == "zzRoberts"))
+    people.link(ebony, parent, how="parent", linked_by=officer)
+    plan = pdf.render_html_pdf(
+        "<html><body><h1>Draft Education, Health and Care Plan</h1>"
+        "<p>zzEbony zzRoberts, born 22/05/2006. Demonstration document: invented data.</p>"
+        "<h2>Section A: the views, interests and aspirations of zzEbony and her parents</h2>"
+        "<p>zzEbony enjoys art and wants to work with animals.</p></body></html>")
+    documents.upload(ebony, officer=officer, kind="draft-plan", title="Draft EHC Plan",
+                     filename="Draft EHC Plan - ZR.pdf", stream=io.BytesIO(plan), issue=True,
+                     upload_dir=app.config["UPLOAD_DIR"],
+                     max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024, today=today)
+    poppy = Person.get((Person.forename == "Zzpoppy") & (Person.surname == "Zzthompson")
+                       & (Person.needs_matching == False))  # noqa: E712 (peewee expression)
+    advice.request_advice(poppy, officer=officer, registry=app.extensions["forms"],
+                          form_key="e4-educational-psychologist",
+                          email="psychologist@demo.example", today=today)
+
+
 def sign_ins(app):
     """The demo sign-ins, as printed by `flask demo` and `make run`."""
     now_code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
@@ -161,5 +192,6 @@ def sign_ins(app):
         "  new.professional@demo.example   professional, two-step not yet enabled",
         "  officer@demo.example            SEN team officer, two-step by email",
         "  officer2@demo.example           a second SEN team officer, two-step by email",
+        "  parent@demo.example             parent of zzEbony (draft plan out for comments), two-step by email",
         "Secret answer for password resets: zzbiscuit",
     ])
