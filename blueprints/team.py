@@ -7,9 +7,8 @@ including ``today`` (``team.today()``), so tests control time.
 """
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 
 # The Child details form is shared with the professional's page so the two never drift apart.
 from blueprints.common import access, client_ip, flash_success, render
@@ -20,10 +19,6 @@ from models import WorkProfile
 from services import cases, messages, people, submissions, team
 
 bp = Blueprint("team", __name__, url_prefix="/team")
-
-# The partials the casework engineer owns; the case page includes each one if it exists.
-CASE_PARTIALS = ("advice", "documents", "forms", "messages")
-
 
 def _me():
     return current_user._get_current_object()
@@ -172,14 +167,6 @@ def reject_account(user_id):
 
 # --- The case page -----------------------------------------------------------------------------
 
-def _template_exists(name):
-    try:
-        current_app.jinja_env.get_template(name)
-        return True
-    except TemplateNotFound:
-        return False
-
-
 def _case_page(person, *, errors=None, typed=None, status=200):
     case = cases.case_for(person)
     today = team.today()
@@ -188,10 +175,10 @@ def _case_page(person, *, errors=None, typed=None, status=200):
         key_dates=cases.key_dates(case, today) if case else [],
         comment_window=cases.comment_window(case, today) if case else (False, None),
         links=team.links_of(person), officers=team.officers(), phases=cases.PHASES,
-        forms=team.forms_on_case(person), trail=team.audit_trail(person.id),
+        trail=team.audit_trail(person.id),
+        # The casework partials on this page name forms, statuses and times with these.
         form_title=messages.form_title, uk_time=submissions.uk_time,
         status_labels=submissions.STATUS_LABELS,
-        partials={name: _template_exists(f"team/_case_{name}.html") for name in CASE_PARTIALS},
         errors=errors or {}, typed=typed or {}, status=status)
 
 

@@ -470,14 +470,6 @@ def end_link(officer, link, *, ip=""):
                      linked_user=link.user.display_name, email=link.user.email)
 
 
-def forms_on_case(person):
-    """Every form about the person (newest first) with its author, for the case page."""
-    return list(FormInstance.select(FormInstance, User)
-                .join(User, on=(FormInstance.author == User.id))
-                .where(FormInstance.person == person)
-                .order_by(FormInstance.updated_at.desc(), FormInstance.id.desc()))
-
-
 # --- Merging duplicate records -----------------------------------------------------------------
 
 def possible_duplicates(person, limit=20):
