@@ -274,6 +274,10 @@ class FormInstance(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     submitted_at = DateTimeField(null=True)
 
+    class Meta:
+        # The SEN team's review queue: submitted forms, oldest first, without a sort.
+        indexes = ((("status", "submitted_at", "id"), False),)
+
 
 class Attachment(BaseModel):
     """An uploaded file on a form field; stored outside static/ under a random name."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
@@ -113,6 +114,7 @@ _QUESTION_LEAD = re.compile(r"^(what is|what's|what are)\s+", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
+@functools.lru_cache(maxsize=4096)
 def tidy_label(label: str) -> str:
     """The label as it reads inside a sentence: "Date of Birth:" -> "date of birth".
 

@@ -76,13 +76,20 @@ def _answers_for(answers: Mapping | None, step: Step):
 
 
 class Journey:
-    """A form plus its saved answers. Cheap to build: make a new one after every save."""
+    """A form plus its saved answers. Cheap to build: make a new one after every save.
+
+    The answers are treated as fixed for the Journey's life: step errors and visibility are
+    worked out once and remembered, because a step bar asks about every step and each question
+    walks the steps before it (quadratic without the memo).
+    """
 
     def __init__(self, form: Form, answers: Mapping | None = None, *,
                  today: dt.date | None = None):
         self.form = form
         self.answers = answers or {}
         self.today = today
+        self._errors_memo: dict[str, dict[str, str]] = {}
+        self._visible_memo: list[Step] | None = None
 
     # Visibility -----------------------------------------------------------------------------
 
@@ -136,7 +143,9 @@ class Journey:
 
     def visible_steps(self, *, include_summary: bool = True) -> list[Step]:
         """The steps the user walks through, in order, ending with the Summary step."""
-        steps = [s for s in self.form.steps if self.step_visible(s.key)]
+        if self._visible_memo is None:
+            self._visible_memo = [s for s in self.form.steps if self.step_visible(s.key)]
+        steps = list(self._visible_memo)
         return steps + [SUMMARY_STEP] if include_summary else steps
 
     def step(self, step_key: str) -> Step:
@@ -202,6 +211,11 @@ class Journey:
 
         For a repeat step the names are "<field>-<row>"; missing rows give "_rows".
         """
+        if step_key not in self._errors_memo:
+            self._errors_memo[step_key] = self._step_errors(step_key)
+        return dict(self._errors_memo[step_key])
+
+    def _step_errors(self, step_key: str) -> dict[str, str]:
         step = self.form.step(step_key)
         if step.repeat:
             rows = _answers_for(self.answers, step)
