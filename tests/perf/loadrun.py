@@ -8,6 +8,7 @@ portal then baseline -> two tabs on one form -> checks against the database and 
 """
 import datetime as dt
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -178,6 +179,9 @@ class LoadRun:
             self.stop_all.set()
             server.stop()
             self.sink.stop()
+            import models
+            models.db.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return self.results
 
     def autosave_field(self):

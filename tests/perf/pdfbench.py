@@ -96,6 +96,8 @@ def _child_process(case):
     pages = len(PdfReader(io.BytesIO(body)).pages)
     print(json.dumps({"case": case, "cold_s": cold, "warm_s": min(warm), "peak_mb": peak,
                       "before_mb": before, "bytes": len(body), "pages": pages, "rows": rows}))
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def measure(timeout=300):

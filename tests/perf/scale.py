@@ -37,7 +37,7 @@ def autosave_times(app, client, user, person_id, *, repeats):
     """p50/p95 of autosaves of one textarea through the test client (a fresh draft)."""
     import urllib.parse
     import models
-    from models import FormInstance, WorkProfile, Organisation
+    from models import FormInstance
     from tests.perf.client import csrf_of, form_with_class, version_of
     from tests.perf.data import AUTOSAVE_STEP, FORM_KEY, fill
     form = app.extensions["forms"].get(FORM_KEY)
@@ -82,12 +82,9 @@ def profile_page(client, url):
     elapsed = (time.perf_counter() - t) * 1000
     stats = pstats.Stats(profiler).stats
     calls = {name: 0 for name in PROFILED.values()}
-    macros = 0.0
-    for (filename, _line, func), (_cc, nc, _tt, ct, _callers) in stats.items():
+    for (filename, _line, func), (_cc, nc, _tt, _ct, _callers) in stats.items():
         if func in PROFILED and "engine" in filename:
             calls[PROFILED[func]] += nc
-        if func == "macro" and "govuk_frontend_jinja" in filename:
-            macros = max(macros, ct * 1000)
     return {"url": url, "ms_profiled": elapsed, "status": response.status_code, "calls": calls}
 
 
@@ -173,6 +170,9 @@ def _child_process():
                                               repeats=S.SCALE_REPEATS)
         results["steps"].append(step)
     print(json.dumps(results))
+    models.db.close()
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def measure(timeout=600):
