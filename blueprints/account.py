@@ -12,8 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from blueprints.common import SIGNED_IN, access, client_ip, flash_success, form_errors, render
-from services import accounts, limits, profile
+from blueprints.common import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
+                               render)
+from services import accounts, profile
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -199,8 +200,7 @@ def _page(template, form=None, **context):
 def _password_ok(form):
     """Check the current password, counting tries so a borrowed session cannot guess it."""
     user = _me()
-    if not limits.hit(f"account-password-check:{user.id}", 10, 900):
-        abort(429)
+    rate_limit(f"account-password-check:{user.id}", 10, 900)
     if accounts.check_password(user, form.current_password.data):
         return True
     form.current_password.errors.append("Your current password is not correct")
@@ -304,8 +304,7 @@ def email():
     form = EmailForm()
     if request.method == "POST" and form.validate() and _password_ok(form):
         user = _me()
-        if not limits.hit(f"account-email-change:{user.id}", 5, 3600):
-            abort(429)
+        rate_limit(f"account-email-change:{user.id}", 5, 3600)
         base = current_app.config["BASE_URL"]
         profile.request_email_change(
             user, form.new_email.data, council=_council(), ip=client_ip(),
@@ -391,9 +390,8 @@ def circumstances():
 # --- Two Step Verification ----------------------------------------------------------------------
 
 def _limit_code_sends(user):
-    if not (limits.hit(f"enable-code-30s:{user.id}", 1, 30)
-            and limits.hit(f"enable-code-hour:{user.id}", 10, 3600)):
-        abort(429)
+    rate_limit(f"enable-code-30s:{user.id}", 1, 30)
+    rate_limit(f"enable-code-hour:{user.id}", 10, 3600)
 
 
 @bp.route("/two-step", methods=["GET", "POST"])
@@ -426,8 +424,7 @@ def two_step_verify():
         return redirect(url_for("account.two_step"), 303)
     form = CodeForm()
     if request.method == "POST" and form.validate():
-        if not limits.hit(f"enable-verify:{user.id}", 10, 300):
-            abort(429)
+        rate_limit(f"enable-verify:{user.id}", 10, 300)
         result = profile.confirm_two_step(user, user.session_token, form.code.data,
                                           council=_council(), ip=client_ip())
         if result == "ok":

@@ -5,68 +5,32 @@ form, apply rate limits, write audit events and choose the page. Nothing here re
 email address has an account: registration, sign-in and reset answer alike for both.
 """
 import re
-import unicodedata
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Optional, ValidationError
 
 import models
-from blueprints.common import PUBLIC, access, client_ip, flash_success, form_errors, render, safe_next
-from services import accounts, audit, limits
+from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
+                               safe_next)
+from blueprints.registration import (SECURITY, TITLES, Step, Wizard, add_error, choice_field,
+                                     email_field, gender_field, max_length, name_field, strip)
+from services import accounts, audit
 
 bp = Blueprint("auth", __name__)
 
 VAGUE = "The email address or password is not correct"
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
-TITLES = ("Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof")
-GENDERS = ("Female", "Male", "Non-binary", "Prefer not to say")
 COUNTRIES = ("United Kingdom", "Republic of Ireland", "Other")
-STEPS = ("Security Details", "About you", "Work Details")
 
 
 # --- Form pieces ---------------------------------------------------------------------------------
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _nfc(value):
-    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
-
-
-def _max(label, n):
-    return Length(max=n, message=f"{label} must be {n} characters or fewer")
-
-
 def _required(message):
     return DataRequired(message=message)
-
-
-def _email_field(label="Email Address", message="Enter your email address"):
-    return StringField(label, filters=[_strip], validators=[
-        _required(message), _max(label, 254),
-        Regexp(accounts.EMAIL_PATTERN, message=EMAIL_FORMAT)])
-
-
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
-
-
-def _name_field(label):
-    def letters_only(form, field):
-        if field.data and not _NAME.match(field.data):
-            raise ValidationError(f"{label} must only include letters, spaces, hyphens and apostrophes")
-    return StringField(label, filters=[_nfc], validators=[
-        _required(f"Enter your {label.lower()}"), _max(label, 100), letters_only])
-
-
-def _choice_field(label, choices, message):
-    return SelectField(label, choices=[(c, c) for c in choices], validate_choice=False,
-                       validators=[_required(message), AnyOf(choices, message=message)])
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -90,71 +54,51 @@ def _phone(mobile):
 
 
 class SignInForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField("Password", validators=[
-        _required("Enter your password"), _max("Password", accounts.PASSWORD_MAX)])
+        _required("Enter your password"), max_length("Password", accounts.PASSWORD_MAX)])
     next = HiddenField()
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Your Verification Code", filters=[_strip], validators=[
-        _required("Enter your verification code"), _max("Verification code", 20)])
+    code = StringField("Your Verification Code", filters=[strip], validators=[
+        _required("Enter your verification code"), max_length("Verification code", 20)])
 
     def validate_code(self, field):
         if field.data and not re.fullmatch(r"\d{6}", accounts.clean_code(field.data)):
             raise ValidationError("The verification code must be 6 digits")
 
 
-class SecurityForm(FlaskForm):
-    """Step 1. Password and answer have no validators here: a stored hash may stand in for them."""
-    email = _email_field()
-    confirm_email = StringField("Confirm Email Address", filters=[_strip], validators=[
-        _required("Confirm your email address"), _max("Confirm Email Address", 254)])
-    password = PasswordField("Password")
-    confirm_password = PasswordField("Confirm Password")
-    secret_question = SelectField("Secret Question", validate_choice=False)
-    secret_answer = PasswordField("Secret Answer", validators=[_max("Secret Answer", 100)])
-
-    def validate_confirm_email(self, field):
-        if field.data and (self.email.data or "").lower() != field.data.lower():
-            raise ValidationError("Email addresses do not match")
-
-    def validate_secret_question(self, field):
-        if field.data not in [value for value, _ in field.choices]:
-            raise ValidationError("Select a secret question")
-
-
 class AboutForm(FlaskForm):
-    title = _choice_field("Title", TITLES, "Select your title")
-    forename = _name_field("Forename")
-    surname = _name_field("Surname")
-    gender = SelectField("Gender", choices=[(g, g) for g in GENDERS], validate_choice=False,
-                         validators=[Optional(), AnyOf(GENDERS, message="Select a gender")])
+    title = choice_field("Title", TITLES, "Select your title")
+    forename = name_field("Forename")
+    surname = name_field("Surname")
+    gender = gender_field()
 
 
 def _optional_text(label, n):
-    return StringField(label, filters=[_strip], validators=[Optional(), _max(label, n)])
+    return StringField(label, filters=[strip], validators=[Optional(), max_length(label, n)])
 
 
 class WorkForm(FlaskForm):
     professional_role = SelectField("Professional Role", validate_choice=False)
-    organisation = StringField("Organisation Name", filters=[_strip], validators=[
-        _required("Enter your organisation name"), _max("Organisation Name", 200)])
+    organisation = StringField("Organisation Name", filters=[strip], validators=[
+        _required("Enter your organisation name"), max_length("Organisation Name", 200)])
     house_number = _optional_text("House Number", 20)
     house_name = _optional_text("House Name", 100)
     building_name = _optional_text("Building Name", 100)
     street = _optional_text("Street Name", 100)
     district = _optional_text("District / Village", 100)
-    town = StringField("Town", filters=[_strip], validators=[
-        _required("Enter your town"), _max("Town", 100)])
-    postcode = StringField("Postcode", filters=[_strip], validators=[
-        _required("Enter your postcode"), _max("Postcode", 10), _postcode])
+    town = StringField("Town", filters=[strip], validators=[
+        _required("Enter your town"), max_length("Town", 100)])
+    postcode = StringField("Postcode", filters=[strip], validators=[
+        _required("Enter your postcode"), max_length("Postcode", 10), _postcode])
     country = SelectField("Country", choices=[(c, c) for c in COUNTRIES], validate_choice=False,
                           validators=[Optional(), AnyOf(COUNTRIES, message="Select a country")])
-    work_phone = StringField("Work Phone", filters=[_strip], validators=[
-        Optional(), _max("Work Phone", 30), _phone(mobile=False)])
-    mobile = StringField("Mobile Number", filters=[_strip], validators=[
-        Optional(), _max("Mobile Number", 30), _phone(mobile=True)])
+    work_phone = StringField("Work Phone", filters=[strip], validators=[
+        Optional(), max_length("Work Phone", 30), _phone(mobile=False)])
+    mobile = StringField("Mobile Number", filters=[strip], validators=[
+        Optional(), max_length("Mobile Number", 30), _phone(mobile=True)])
 
     def validate_professional_role(self, field):
         if field.data not in [value for value, _ in field.choices]:
@@ -164,16 +108,16 @@ class WorkForm(FlaskForm):
         """Field rules, then the ones across fields (Optional() stops a field's own chain)."""
         valid = super().validate(extra_validators)
         if not (self.house_number.data or self.house_name.data or self.building_name.data):
-            _add_error(self.house_number, "Enter a house number, house name or building name")
+            add_error(self.house_number, "Enter a house number, house name or building name")
         if not (self.work_phone.data or self.mobile.data):
-            _add_error(self.work_phone, "Enter a work phone or mobile number")
+            add_error(self.work_phone, "Enter a work phone or mobile number")
         return valid and not (self.house_number.errors or self.work_phone.errors)
 
 
 class ForgottenForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     secret_answer = PasswordField("Secret Answer", validators=[
-        _required("Enter your secret answer"), _max("Secret Answer", 100)])
+        _required("Enter your secret answer"), max_length("Secret Answer", 100)])
 
 
 class NewPasswordForm(FlaskForm):
@@ -183,15 +127,6 @@ class NewPasswordForm(FlaskForm):
 
 def _council():
     return current_app.config["COUNCIL"]
-
-
-def _limit(key, limit, per_seconds):
-    if not limits.hit(key, limit, per_seconds):
-        abort(429)
-
-
-def _add_error(field, message):
-    field.errors = [*field.errors, message]
 
 
 # --- Sign in -------------------------------------------------------------------------------------
@@ -213,18 +148,18 @@ def login():
             if outcome == "locked-now":
                 audit.record("lockout", user=user, ip=client_ip())
     if outcome != "ok":
-        _add_error(form.email, VAGUE)
+        add_error(form.email, VAGUE)
         return render_template("auth/login.html", form=form, errors={"email": VAGUE}), 422
     return _after_password(user, safe_next(form.next.data))
 
 
 def _limited_sign_in(form):
     """Validate the form; rate-limit by address and by email (429 past the limit)."""
-    _limit(f"sign-in:ip:{client_ip()}", 20, 60)
+    rate_limit(f"sign-in:ip:{client_ip()}", 20, 60)
     if not form.validate():
         return False
     # Above the lockout's 10, so the owner is locked (and told) before this limit bites.
-    _limit(f"sign-in:email:{form.email.data.lower()}", 15, 900)
+    rate_limit(f"sign-in:email:{form.email.data.lower()}", 15, 900)
     return True
 
 
@@ -268,8 +203,8 @@ def verify():
     form = CodeForm()
     if request.method == "GET":
         return _verify_page(form, attempt)
-    _limit(f"verify:ip:{client_ip()}", 30, 60)
-    _limit(f"verify:attempt:{attempt.id}", 20, 900)
+    rate_limit(f"verify:ip:{client_ip()}", 30, 60)
+    rate_limit(f"verify:attempt:{attempt.id}", 20, 900)
     if not form.validate():
         return _verify_page(form, attempt, 422)
     with models.db.atomic():
@@ -285,7 +220,7 @@ def verify():
         return _log_in(attempt.user, token, safe_next(session.get("next")))
     if outcome in ("locked", "locked-now"):
         session.pop("attempt", None)
-    _add_error(form.code, CODE_MESSAGES[outcome])
+    add_error(form.code, CODE_MESSAGES[outcome])
     return _verify_page(form, attempt, 422)
 
 
@@ -311,7 +246,7 @@ def resend_code():
     attempt = _attempt_or_none()
     if attempt is None or attempt.user.two_step_method != "email":
         return redirect(url_for("auth.login"), 303)
-    _limit(f"resend:ip:{client_ip()}", 10, 60)
+    rate_limit(f"resend:ip:{client_ip()}", 10, 60)
     problem = accounts.resend_problem(attempt)
     if problem:
         return _verify_page(CodeForm(formdata=None), attempt, 429, errors={"code": problem})
@@ -338,102 +273,19 @@ def logout():
 
 # --- Registration (Coventry 1.1.2-1.1.5) -----------------------------------------------------------
 
-STEP_FORMS = (SecurityForm, AboutForm, WorkForm)
-_KEEP = {0: ("email", "confirm_email", "secret_question"),
-         1: ("title", "forename", "surname", "gender"),
-         2: ("professional_role", "organisation", "house_number", "house_name", "building_name",
-             "street", "district", "town", "postcode", "country", "work_phone", "mobile")}
-
-
-def _registration():
-    """Step data kept between steps. Never a password or answer: only their hashes."""
-    return session.get("registration") or {"step": 0, "data": {}}
-
-
-def _step_form(step, reg, formdata=True):
-    kwargs = {} if formdata else {"formdata": None}
-    form = STEP_FORMS[step](data=reg["data"], **kwargs)
-    if step == 0:
-        form.secret_question.choices = [(q, q) for q in _council()["secret_questions"]]
-    if step == 2:
-        form.professional_role.choices = [(r, r) for r in _council()["professional_roles"]]
-    return form
-
-
-def _register_page(reg, form, status=200, errors=None):
-    return render("auth/register.html", "auth/_register_step.html", status, form=form,
-                  step=reg["step"], steps=STEPS, reg=reg,
-                  errors=errors if errors is not None else form_errors(form))
+WIZARD = Wizard(
+    steps=(SECURITY, Step("About you", AboutForm),
+           Step("Work Details", WorkForm, {"professional_role": "professional_roles"})),
+    session_key="registration", endpoint="auth.register", page="auth/register.html",
+    fields="auth/_register_fields.html", register=accounts.register_professional,
+    email_hint="Use your work email address")
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @access(PUBLIC)
 def register():
     """Three steps on one URL; htmx swaps each step in, and it works as whole pages without JS."""
-    if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
-    reg = _registration()
-    if request.method == "GET":
-        return _register_page(reg, _step_form(reg["step"], reg, formdata=False))
-    _limit(f"register:ip:{client_ip()}", 60, 600)
-    step = reg["step"]
-    form = _step_form(step, reg)
-    for name in _KEEP[step]:  # keep what was typed, even on "Previous" (cut short for the cookie)
-        reg["data"][name] = (form[name].data or "")[:254]
-    if request.form.get("action") == "previous" and step > 0:
-        reg["step"] = step - 1
-        return _next_step(reg)
-    if not _step_valid(form, step, reg):
-        session["registration"] = reg
-        return _register_page(reg, form, 422)
-    reg["data"].update({name: form[name].data or "" for name in _KEEP[step]})
-    if step < 2:
-        reg["step"] = step + 1
-        return _next_step(reg)
-    return _submit_registration(reg)
-
-
-def _step_valid(form, step, reg):
-    valid = form.validate()
-    if step != 0:
-        return valid
-    password, answer = form.password.data or "", form.secret_answer.data or ""
-    if password or not reg.get("password_hash"):
-        problem = accounts.password_problem(password, email=form.email.data or "", council=_council())
-        if problem:
-            _add_error(form.password, problem)
-        elif password != form.confirm_password.data:
-            _add_error(form.confirm_password, "Passwords do not match")
-        else:
-            reg["password_hash"] = accounts.hash_secret(password)  # never the password itself
-    if not answer.strip() and not reg.get("answer_hash"):
-        _add_error(form.secret_answer, "Enter your secret answer")
-    elif answer.strip() and not form.secret_answer.errors:
-        reg["answer_hash"] = accounts.hash_secret(accounts.normalise_answer(answer))
-    return not any(field.errors for field in form)
-
-
-def _next_step(reg):
-    session["registration"] = reg
-    if request.headers.get("HX-Request-Type") == "partial":
-        return _register_page(reg, _step_form(reg["step"], reg, formdata=False))
-    return redirect(url_for("auth.register"), 303)
-
-
-def _submit_registration(reg):
-    _limit(f"register-submit:ip:{client_ip()}", 10, 3600)
-    if not (reg.get("password_hash") and reg.get("answer_hash") and reg["data"].get("email")):
-        reg["step"] = 0
-        return _next_step(reg)
-    with models.db.atomic():
-        user, outcome = accounts.register_professional(
-            reg["data"], password_hash=reg["password_hash"], answer_hash=reg["answer_hash"])
-        audit.record("register", user=user, ip=client_ip(), outcome=outcome)
-    session.pop("registration", None)
-    target = url_for("auth.registered")
-    if request.headers.get("HX-Request-Type") == "partial":
-        return "", 200, {"HX-Redirect": target}
-    return redirect(target, 303)
+    return WIZARD.view()
 
 
 @bp.route("/register/check-your-email")
@@ -466,10 +318,10 @@ def forgotten_password():
     form = ForgottenForm()
     if request.method == "GET":
         return render_template("auth/forgotten.html", form=form, errors={})
-    _limit(f"reset:ip:{client_ip()}", 10, 900)
+    rate_limit(f"reset:ip:{client_ip()}", 10, 900)
     if not form.validate():
         return render_template("auth/forgotten.html", form=form, errors=form_errors(form)), 422
-    _limit(f"reset:email:{form.email.data.lower()}", 5, 3600)
+    rate_limit(f"reset:email:{form.email.data.lower()}", 5, 3600)
     with models.db.atomic():
         user = accounts.request_password_reset(form.email.data, form.secret_answer.data)
         audit.record("reset-requested" if user else "reset-refused", user=user, ip=client_ip())
@@ -494,9 +346,9 @@ def reset_password(token):
         return render_template("auth/reset.html", form=form, kind=kind, errors={})
     problem = accounts.password_problem(form.password.data, email=user.email, council=_council())
     if problem:
-        _add_error(form.password, problem)
+        add_error(form.password, problem)
     elif form.password.data != form.confirm_password.data:
-        _add_error(form.confirm_password, "Passwords do not match")
+        add_error(form.confirm_password, "Passwords do not match")
     if problem or form.confirm_password.errors:
         return render_template("auth/reset.html", form=form, kind=kind,
                                errors=form_errors(form)), 422

@@ -9,11 +9,11 @@ GOV.UK error summary (422), keeping what was typed.
 import datetime as dt
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   send_file, url_for)
+                   url_for)
 from flask_login import current_user
 
 import models
-from blueprints.common import access, client_ip, flash_success, render
+from blueprints.common import access, client_ip, flash_success, render, send_pdf, send_stored_file
 from models import FormInstance, Message, Person, User
 from services import advice, audit, documents, messages, people, sharing, submissions
 from services.submissions import uk_today
@@ -266,10 +266,7 @@ def document(document_id):
     if not path.is_file():
         abort(404)
     documents.record_download(_me(), item, ip=client_ip())
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_stored_file(path, item.filename, item.content_type)
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -380,7 +377,4 @@ def advice_pack(person_id):
               "advice pack.", "warning")
         return redirect(case_url(person.id, "#forms"), 303)
     advice.record_pack(_me(), person, entries, ip=client_ip())
-    response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=advice.pack_filename(person, today))
-    return response
+    return send_pdf(body, advice.pack_filename(person, today))

@@ -10,74 +10,24 @@ requests, and end a family member's link.
 HTTP only: the rules are in services/citizen.py. Anything a user may not see answers 404.
 """
 import datetime as dt
-import re
-import unicodedata
 
-from flask import (Blueprint, abort, current_app, redirect, request, send_file, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import RadioField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-import models
-from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_errors, render)
+from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
+                               render, send_stored_file)
+from blueprints.registration import (SECURITY, TITLES, Step, Wizard, choice_field, gender_field,
+                                     name_field, strip)
 from models import Person
-from services import accounts, audit, cases, citizen, documents, limits, people, submissions
+from services import cases, citizen, documents, people, submissions
 
 bp = Blueprint("citizen", __name__, url_prefix="/family")
 
-TITLES = ("Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof")
-GENDERS = ("Female", "Male", "Non-binary", "Prefer not to say")
-STEPS = ("Security Details", "About you")
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
-
-# --- Registration forms (the professional rules, without work details) --------------------------
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _nfc(value):
-    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
-
-
-def _max(label, n):
-    return Length(max=n, message=f"{label} must be {n} characters or fewer")
-
-
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
-
-
-def _name_field(label, what="your"):
-    def letters_only(form, field):
-        if field.data and not _NAME.match(field.data):
-            raise ValidationError(f"{label} must only include letters, spaces, hyphens and apostrophes")
-    return StringField(label, filters=[_nfc], validators=[
-        DataRequired(f"Enter {what} {label.lower()}"), _max(label, 100), letters_only])
-
-
-class SecurityForm(FlaskForm):
-    """Step 1. Password and answer are checked in the view: a stored hash may stand in for them."""
-    email = StringField("Email Address", filters=[_strip], validators=[
-        DataRequired("Enter your email address"), _max("Email Address", 254),
-        Regexp(accounts.EMAIL_PATTERN, message=EMAIL_FORMAT)])
-    confirm_email = StringField("Confirm Email Address", filters=[_strip], validators=[
-        DataRequired("Confirm your email address"), _max("Confirm Email Address", 254)])
-    password = PasswordField("Password")
-    confirm_password = PasswordField("Confirm Password")
-    secret_question = SelectField("Secret Question", validate_choice=False)
-    secret_answer = PasswordField("Secret Answer", validators=[_max("Secret Answer", 100)])
-
-    def validate_confirm_email(self, field):
-        if field.data and (self.email.data or "").lower() != field.data.lower():
-            raise ValidationError("Email addresses do not match")
-
-    def validate_secret_question(self, field):
-        if field.data not in [value for value, _ in field.choices]:
-            raise ValidationError("Select a secret question")
-
+# --- Forms -----------------------------------------------------------------------------------------
 
 class AboutForm(FlaskForm):
     citizen_kind = RadioField("I am a", choices=list(citizen.KINDS.items()), validate_choice=False,
@@ -85,22 +35,14 @@ class AboutForm(FlaskForm):
                                                        "or a young person"),
                                           AnyOf(list(citizen.KINDS), message="Select whether you "
                                                 "are a parent or carer, or a young person")])
-    title = SelectField("Title", choices=[(t, t) for t in TITLES], validate_choice=False,
-                        validators=[DataRequired("Select your title"),
-                                    AnyOf(TITLES, message="Select your title")])
-    forename = _name_field("Forename")
-    surname = _name_field("Surname")
-    gender = SelectField("Gender", choices=[(g, g) for g in GENDERS], validate_choice=False,
-                         validators=[Optional(), AnyOf(GENDERS, message="Select a gender")])
-
-
-STEP_FORMS = (SecurityForm, AboutForm)
-_KEEP = {0: ("email", "confirm_email", "secret_question"),
-         1: ("citizen_kind", "title", "forename", "surname", "gender")}
+    title = choice_field("Title", TITLES, "Select your title")
+    forename = name_field("Forename")
+    surname = name_field("Surname")
+    gender = gender_field()
 
 
 class LinkForm(FlaskForm):
-    code = StringField("Reference code", filters=[_strip], validators=[
+    code = StringField("Reference code", filters=[strip], validators=[
         DataRequired("Enter the reference code from the SEN Team"),
         Length(max=40, message=citizen.CODE_FORMAT)])
     relationship = RadioField("Who are you to the child?", validate_choice=False, choices=[
@@ -117,19 +59,14 @@ class LinkForm(FlaskForm):
 
 
 class ChildForm(FlaskForm):
-    forename = _name_field("First name", "their")
-    surname = _name_field("Last name", "their")
+    forename = name_field("First name", "their")
+    surname = name_field("Last name", "their")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
 
 def _me():
     return current_user._get_current_object()
-
-
-def _limit(key, limit, per_seconds):
-    if not limits.hit(key, limit, per_seconds):
-        abort(429)
 
 
 def _registry():
@@ -157,90 +94,18 @@ def _person(person_id):
 
 # --- Registration ----------------------------------------------------------------------------------
 
-def _registration():
-    return session.get("family_registration") or {"step": 0, "data": {}}
-
-
-def _step_form(step, reg, formdata=True):
-    form = STEP_FORMS[step](data=reg["data"], **({} if formdata else {"formdata": None}))
-    if step == 0:
-        form.secret_question.choices = [(q, q) for q in current_app.config["COUNCIL"]["secret_questions"]]
-    return form
-
-
-def _register_page(reg, form, status=200):
-    return render("citizen/register.html", "citizen/_register_step.html", status, form=form,
-                  step=reg["step"], steps=STEPS, reg=reg, errors=form_errors(form))
+WIZARD = Wizard(
+    steps=(SECURITY, Step("About you", AboutForm)), session_key="family_registration",
+    endpoint="citizen.register", page="citizen/register.html",
+    fields="citizen/_register_fields.html", register=citizen.register_citizen,
+    audit_detail={"role": "citizen"})
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @access(PUBLIC)
 def register():
     """Registration for parents, carers and young people: two steps on one URL (works without JS)."""
-    if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
-    reg = _registration()
-    if request.method == "GET":
-        return _register_page(reg, _step_form(reg["step"], reg, formdata=False))
-    _limit(f"register:ip:{client_ip()}", 60, 600)
-    step = reg["step"]
-    form = _step_form(step, reg)
-    for name in _KEEP[step]:
-        reg["data"][name] = (form[name].data or "")[:254]
-    if request.form.get("action") == "previous" and step > 0:
-        reg["step"] = step - 1
-        return _next_step(reg)
-    if not _step_valid(form, step, reg):
-        session["family_registration"] = reg
-        return _register_page(reg, form, 422)
-    if step == 0:
-        reg["step"] = 1
-        return _next_step(reg)
-    return _submit_registration(reg)
-
-
-def _step_valid(form, step, reg):
-    valid = form.validate()
-    if step != 0:
-        return valid
-    password, answer = form.password.data or "", form.secret_answer.data or ""
-    if password or not reg.get("password_hash"):
-        problem = accounts.password_problem(password, email=form.email.data or "",
-                                            council=current_app.config["COUNCIL"])
-        if problem:
-            form.password.errors = [*form.password.errors, problem]
-        elif password != form.confirm_password.data:
-            form.confirm_password.errors = [*form.confirm_password.errors, "Passwords do not match"]
-        else:
-            reg["password_hash"] = accounts.hash_secret(password)
-    if not answer.strip() and not reg.get("answer_hash"):
-        form.secret_answer.errors = [*form.secret_answer.errors, "Enter your secret answer"]
-    elif answer.strip() and not form.secret_answer.errors:
-        reg["answer_hash"] = accounts.hash_secret(accounts.normalise_answer(answer))
-    return not any(field.errors for field in form)
-
-
-def _next_step(reg):
-    session["family_registration"] = reg
-    if request.headers.get("HX-Request-Type") == "partial":
-        return _register_page(reg, _step_form(reg["step"], reg, formdata=False))
-    return redirect(url_for("citizen.register"), 303)
-
-
-def _submit_registration(reg):
-    _limit(f"register-submit:ip:{client_ip()}", 10, 3600)
-    if not (reg.get("password_hash") and reg.get("answer_hash") and reg["data"].get("email")):
-        reg["step"] = 0
-        return _next_step(reg)
-    with models.db.atomic():
-        user, outcome = citizen.register_citizen(
-            reg["data"], password_hash=reg["password_hash"], answer_hash=reg["answer_hash"])
-        audit.record("register", user=user, ip=client_ip(), outcome=outcome, role="citizen")
-    session.pop("family_registration", None)
-    target = url_for("auth.registered")
-    if request.headers.get("HX-Request-Type") == "partial":
-        return "", 200, {"HX-Redirect": target}
-    return redirect(target, 303)
+    return WIZARD.view()
 
 
 # --- My children -----------------------------------------------------------------------------------
@@ -299,8 +164,7 @@ def document(person_id, document_id):
     if path is None or not path.is_file():
         abort(404)
     citizen.record_download(_me(), found, ip=client_ip())
-    return send_file(path, mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename, max_age=0)
+    return send_stored_file(path, found.filename, found.content_type)
 
 
 @bp.route("/children/<int:person_id>/forms/<form_key>/start", methods=["POST"])
@@ -331,8 +195,8 @@ def link_child():
     if request.method == "GET":
         form.relationship.data = citizen.MYSELF if _me().citizen_kind == "young-person" else None
         return render("citizen/link.html", form=form, errors={})
-    _limit(f"family-code:ip:{client_ip()}", 20, 3600)
-    _limit(f"family-code:user:{_me().id}", 10, 3600)
+    rate_limit(f"family-code:ip:{client_ip()}", 20, 3600)
+    rate_limit(f"family-code:user:{_me().id}", 10, 3600)
     if not form.validate():
         return render("citizen/link.html", status=422, form=form, errors=form_errors(form))
     outcome = citizen.redeem(_me(), form.code.data, relationship=form.relationship.data,
@@ -369,7 +233,7 @@ def add_child():
     dob = {p: request.form.get(f"date_of_birth-{p}", "")[:4] for p in ("day", "month", "year")}
     if request.method == "GET":
         return render("citizen/add_child.html", form=form, dob=dob, errors={})
-    _limit(f"family-add:user:{_me().id}", 10, 3600)
+    rate_limit(f"family-add:user:{_me().id}", 10, 3600)
     valid = form.validate()
     day, problem = _date_of_birth()
     errors = form_errors(form)

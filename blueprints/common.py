@@ -9,9 +9,11 @@ import re
 from functools import wraps
 
 from flask import (
-    abort, current_app, flash, redirect, render_template, request, url_for,
+    abort, current_app, flash, redirect, render_template, request, send_file, url_for,
 )
 from flask_login import current_user
+
+from services import limits
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"  # signed in with a password; two-step verification not yet required
@@ -83,6 +85,28 @@ def render(page, fragment=None, status=200, **context):
 def client_ip():
     """The client's address (trusting X-Forwarded-For only behind a proxy the deployer set up)."""
     return request.remote_addr or ""
+
+
+def rate_limit(key, limit, per_seconds):
+    """Count one hit on ``key``; past ``limit`` within ``per_seconds`` answer 429."""
+    if not limits.hit(key, limit, per_seconds):
+        abort(429)
+
+
+def send_stored_file(path, filename, content_type):
+    """A stored file (upload or case document), always as a download — Content-Disposition
+    attachment under its own name, nosniff, never cached — so a browser never renders it inline."""
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=filename,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def send_pdf(body, filename):
+    """A PDF made on the fly, as a download named ``filename``."""
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
 
 
 def init_app(app):

@@ -5,15 +5,15 @@ HTTP only: rules live in services/submissions.py (access, versioned saves, round
 services/uploads.py (file checks). Anything a user may not see answers 404 — never 403, never a
 hint that it exists.
 """
-from flask import (Blueprint, abort, current_app, redirect, render_template, request,
-                   send_file, url_for)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import BuildError
 
-from blueprints.common import access, client_ip, flash_success, is_partial, render
+from blueprints.common import (access, client_ip, flash_success, is_partial, render, send_pdf,
+                               send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
 from services import submissions, uploads
 from services.submissions import NotEditable, Refused, VersionConflict
@@ -346,8 +346,7 @@ def download(instance_id, attachment_id):
         abort(404)
     submissions.record_view(current_user, instance, ip=client_ip(), what="form-file-downloaded",
                             attachment_id=attachment.id)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename, max_age=0)
+    return send_stored_file(path, attachment.filename, attachment.content_type)
 
 
 @bp.route("/forms/<int:instance_id>/pdf")
@@ -367,9 +366,7 @@ def pdf(instance_id):
     submissions.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
     name = pdf_service.pdf_filename(form, instance.person,
                                     submissions.uk_time(instance.submitted_at).date())
-    response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
+    return send_pdf(body, name)
 
 
 # --- preview for form authors ------------------------------------------------------------------

@@ -7,11 +7,10 @@ A professional sees only children linked to them (Link not ended); every other p
 """
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import access, client_ip, flash_success, render, safe_next
+from blueprints.common import access, client_ip, flash_success, render, safe_next, send_stored_file
 from blueprints.person_form import PersonForm, person_form_errors as _errors
 import models
 from services import audit, colleagues, forms_section, people
@@ -159,8 +158,7 @@ def document(person_id, document_id):
     with models.db.atomic():
         audit.record("document-downloaded", user=_me(), ip=client_ip(), object_type="document",
                      object_id=shared.id, person_id=person.id, kind=shared.kind)
-    return send_file(path, mimetype=shared.content_type, as_attachment=True,
-                     download_name=shared.filename, max_age=0)
+    return send_stored_file(path, shared.filename, shared.content_type)
 
 
 # --- Colleagues ---------------------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The registration wizard shared by professionals (blueprints/auth.py: Security Details, About
+you, Work Details) and families (blueprints/citizen.py: Security Details, About you), and the form
+pieces both use, so the two journeys can never drift apart. Not a blueprint: blueprints import it.
+
+Every step is on one URL: htmx swaps each step in (templates/registration/_step.html), and without
+JS each step is a whole page. What was typed is kept in the session between steps — never a
+password or secret answer, only their hashes. The rules (password policy, who may register) live in
+services/; the wizard reads the forms, rate-limits, audits and chooses the page.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+
+import models
+from blueprints.common import client_ip, form_errors, is_partial, rate_limit, render
+from services import accounts, audit
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+TITLES = ("Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof")
+GENDERS = ("Female", "Male", "Non-binary", "Prefer not to say")
+
+
+# --- Form pieces ---------------------------------------------------------------------------------
+
+def strip(value):
+    """WTForms filter: trim text."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def nfc(value):
+    """WTForms filter: trim and normalise (NFC, so "Nguyễn" typed either way is the same letters)."""
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+
+
+def max_length(label, n):
+    """Length validator with the GOV.UK message."""
+    return Length(max=n, message=f"{label} must be {n} characters or fewer")
+
+
+def email_field(label="Email Address", message="Enter your email address"):
+    """A required email address (format checked, 254 characters at most)."""
+    return StringField(label, filters=[strip], validators=[
+        DataRequired(message=message), max_length(label, 254),
+        Regexp(accounts.EMAIL_PATTERN, message=EMAIL_FORMAT)])
+
+
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
+
+
+def name_field(label, what="your"):
+    """A required name: letters, spaces, hyphens and apostrophes ("Enter {what} forename")."""
+    def letters_only(form, field):
+        if field.data and not _NAME.match(field.data):
+            raise ValidationError(f"{label} must only include letters, spaces, hyphens and apostrophes")
+    return StringField(label, filters=[nfc], validators=[
+        DataRequired(message=f"Enter {what} {label.lower()}"), max_length(label, 100), letters_only])
+
+
+def choice_field(label, choices, message):
+    """A required select whose answer must be one of ``choices``."""
+    return SelectField(label, choices=[(c, c) for c in choices], validate_choice=False,
+                       validators=[DataRequired(message=message), AnyOf(choices, message=message)])
+
+
+def gender_field():
+    """The optional Gender select."""
+    return SelectField("Gender", choices=[(g, g) for g in GENDERS], validate_choice=False,
+                       validators=[Optional(), AnyOf(GENDERS, message="Select a gender")])
+
+
+def add_error(field, message):
+    """Add a message to a field found wrong outside its own validators."""
+    field.errors = [*field.errors, message]
+
+
+class SecurityForm(FlaskForm):
+    """Step 1. Password and answer have no validators here: a stored hash may stand in for them."""
+    email = email_field()
+    confirm_email = StringField("Confirm Email Address", filters=[strip], validators=[
+        DataRequired(message="Confirm your email address"), max_length("Confirm Email Address", 254)])
+    password = PasswordField("Password")
+    confirm_password = PasswordField("Confirm Password")
+    secret_question = SelectField("Secret Question", validate_choice=False)
+    secret_answer = PasswordField("Secret Answer", validators=[max_length("Secret Answer", 100)])
+
+    def validate_confirm_email(self, field):
+        if field.data and (self.email.data or "").lower() != field.data.lower():
+            raise ValidationError("Email addresses do not match")
+
+    def validate_secret_question(self, field):
+        if field.data not in [value for value, _ in field.choices]:
+            raise ValidationError("Select a secret question")
+
+
+# --- The wizard ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One step: its title, its form class and the selects whose choices come from the council
+    YAML ({form field: council key})."""
+    title: str
+    form: type
+    choices: dict = field(default_factory=dict)
+
+
+SECURITY = Step("Security Details", SecurityForm, {"secret_question": "secret_questions"})
+
+
+@dataclass(frozen=True)
+class Wizard:
+    """A registration journey. ``steps`` starts with SECURITY (the password and secret answer are
+    checked there). ``register(data, password_hash=, answer_hash=)`` -> (user, outcome) is the
+    service that registers; ``audit_detail`` is added to the "register" audit event."""
+    steps: tuple
+    session_key: str
+    endpoint: str      # this wizard's view, the form's action
+    page: str          # the whole page template (it includes registration/_step.html)
+    fields: str        # the template with the fields of the steps after SECURITY
+    register: object
+    audit_detail: dict = field(default_factory=dict)
+    email_hint: str = ""
+
+    def view(self):
+        """GET shows the current step; POST keeps what was typed, then goes back, shows the errors
+        (422), moves on, or registers after the last step."""
+        if current_user.is_authenticated:
+            return redirect(url_for("home.index"))
+        reg = session.get(self.session_key) or {"step": 0, "data": {}}
+        if request.method == "GET":
+            return self._page(reg, self._form(reg, formdata=False))
+        rate_limit(f"register:ip:{client_ip()}", 60, 600)
+        step = reg["step"]
+        form = self._form(reg)
+        kept = _kept_fields(form)
+        for name in kept:  # keep what was typed, even on "Previous" (cut short for the cookie)
+            reg["data"][name] = (form[name].data or "")[:254]
+        if request.form.get("action") == "previous" and step > 0:
+            reg["step"] = step - 1
+            return self._next_step(reg)
+        if not self._step_valid(form, step, reg):
+            session[self.session_key] = reg
+            return self._page(reg, form, 422)
+        reg["data"].update({name: form[name].data or "" for name in kept})
+        if step < len(self.steps) - 1:
+            reg["step"] = step + 1
+            return self._next_step(reg)
+        return self._submit(reg)
+
+    def _form(self, reg, formdata=True):
+        step = self.steps[reg["step"]]
+        form = step.form(data=reg["data"], **({} if formdata else {"formdata": None}))
+        council = current_app.config["COUNCIL"]
+        for name, key in step.choices.items():
+            form[name].choices = [(c, c) for c in council[key]]
+        return form
+
+    def _page(self, reg, form, status=200):
+        return render(self.page, "registration/_step.html", status, form=form, step=reg["step"],
+                      steps=[s.title for s in self.steps], reg=reg, errors=form_errors(form),
+                      action=url_for(self.endpoint), fields=self.fields, email_hint=self.email_hint)
+
+    def _step_valid(self, form, step, reg):
+        valid = form.validate()
+        if step != 0:
+            return valid
+        password, answer = form.password.data or "", form.secret_answer.data or ""
+        if password or not reg.get("password_hash"):
+            problem = accounts.password_problem(password, email=form.email.data or "",
+                                                council=current_app.config["COUNCIL"])
+            if problem:
+                add_error(form.password, problem)
+            elif password != form.confirm_password.data:
+                add_error(form.confirm_password, "Passwords do not match")
+            else:
+                reg["password_hash"] = accounts.hash_secret(password)  # never the password itself
+        if not answer.strip() and not reg.get("answer_hash"):
+            add_error(form.secret_answer, "Enter your secret answer")
+        elif answer.strip() and not form.secret_answer.errors:
+            reg["answer_hash"] = accounts.hash_secret(accounts.normalise_answer(answer))
+        return not any(field.errors for field in form)
+
+    def _next_step(self, reg):
+        session[self.session_key] = reg
+        if is_partial():
+            return self._page(reg, self._form(reg, formdata=False))
+        return redirect(url_for(self.endpoint), 303)
+
+    def _submit(self, reg):
+        rate_limit(f"register-submit:ip:{client_ip()}", 10, 3600)
+        if not (reg.get("password_hash") and reg.get("answer_hash") and reg["data"].get("email")):
+            reg["step"] = 0
+            return self._next_step(reg)
+        with models.db.atomic():
+            user, outcome = self.register(
+                reg["data"], password_hash=reg["password_hash"], answer_hash=reg["answer_hash"])
+            audit.record("register", user=user, ip=client_ip(), outcome=outcome, **self.audit_detail)
+        session.pop(self.session_key, None)
+        target = url_for("auth.registered")  # the same page for professionals and families
+        if is_partial():
+            return "", 200, {"HX-Redirect": target}
+        return redirect(target, 303)
+
+
+def _kept_fields(form):
+    """The fields kept between steps: all but passwords, the secret answer and the CSRF token."""
+    return [f.name for f in form if f.name != "csrf_token" and not isinstance(f, PasswordField)]
