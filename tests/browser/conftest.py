@@ -216,7 +216,8 @@ def _watch(page, problems):
 
 @pytest.fixture
 def new_page(browser, portal):
-    """Factory: new_page(js=True) -> a page in a fresh context (own cookies) on the live portal.
+    """Factory: new_page(js=True, viewport=None) -> a page in a fresh context (own cookies) on the
+    live portal (viewport={"width": 360, "height": 740} for a phone; no-JS axe replays at that size).
 
     Contexts keep the portal's Content-Security-Policy in force (no bypass_csp), so a CSP
     violation shows up as a console error and fails the test. axe-core still gets in: it is
@@ -224,9 +225,11 @@ def new_page(browser, portal):
     """
     contexts, pages = [], []
 
-    def make(js: bool = True):
+    def make(js: bool = True, viewport: dict | None = None):
+        # viewport: e.g. {"width": 360, "height": 740} for a phone (default: Playwright's 1280x720)
         context = browser.new_context(base_url=portal.base_url, java_script_enabled=js,
-                                      locale="en-GB", timezone_id="Europe/London")
+                                      locale="en-GB", timezone_id="Europe/London",
+                                      **({"viewport": viewport} if viewport else {}))
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -314,6 +317,9 @@ def _axe_replay_page(browser):
 def axe(_axe_replay_page):
     """axe(page): assert axe-core finds no WCAG 2.2 A/AA violations on the page as it is now."""
     def check(page, label: str = ""):
+        # A visible heading can come before the stylesheets have loaded (a slow, loaded machine);
+        # axe on unstyled HTML reports false contrast and target-size problems.
+        page.wait_for_load_state("load")
         if js_enabled(page):
             violations = _axe_violations(page)
         else:
@@ -338,6 +344,8 @@ def _replay_and_check(replay, page):
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
 
     replay.route(is_target, serve)
+    if page.viewport_size and replay.viewport_size != page.viewport_size:
+        replay.set_viewport_size(page.viewport_size)  # a phone page is checked at phone size
     try:
         replay.goto(target)
         return _axe_violations(replay)
