@@ -17,6 +17,17 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
+document.addEventListener("htmx:before:request", (event) => {
+  // Form steps: autosave, Add More and Remove share the form's queue (hx-sync), so a request that
+  // waited behind another must carry the version that one's answer brought (#form-version,
+  // swapped in out of band), not the one read when it was queued - else a spurious 409.
+  const { form, body } = event.detail.ctx.request;
+  const version = document.getElementById("form-version");
+  if (form && form.hasAttribute("data-portal-autosave") && body instanceof FormData && version) {
+    body.set("version", version.value);
+  }
+});
+
 document.addEventListener("htmx:after:swap", (event) => {
   // Swapped-in markup gets its GOV.UK behaviour too (error summary focus, radios, tabs...).
   const target = event.detail && event.detail.ctx && event.detail.ctx.target;

@@ -130,10 +130,13 @@ def sign_in(page, portal, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Login").click()
     page.get_by_label("Your Verification Code").wait_for()
+    # Leaving a page while its scripts still load aborts them (a "request failed" at teardown).
+    page.wait_for_load_state("load")
     mail = portal.last_email(email, newer_than=before[-1] if before else None)
     page.get_by_label("Your Verification Code").fill(mail.code)
     page.get_by_role("button", name="Verify").click()
     page.get_by_role("heading", level=1, name="Welcome").wait_for()
+    page.wait_for_load_state("load")
 
 
 def _user_code(key):
