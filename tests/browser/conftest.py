@@ -210,8 +210,13 @@ def _watch(page, problems):
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"uncaught exception on {page.url}: {exc}"))
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: problems.append(
-        f"request failed: {request.url} ({request.failure})"))
+    def on_request_failed(request):
+        # net::ERR_ABORTED is the browser cancelling a request because the test moved on (a
+        # navigation, or htmx replacing a search-as-you-type request): not the portal failing.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            problems.append(f"request failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", on_request_failed)
 
 
 @pytest.fixture
