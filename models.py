@@ -452,8 +452,40 @@ ALL_MODELS = [
 
 
 def create_tables():
+    """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
+    add_missing_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
+
+
+def add_missing_columns():
+    """Add the columns a newer release's models have and an existing database lacks.
+
+    A new column is added nullable and filled with the field's default, so the rows already there
+    keep their data and `make run` keeps working on an instance made by an older release.
+    Renames and removals need a hand-written migration (playhouse.migrate).
+    """
+    from playhouse.migrate import SchemaMigrator, migrate
+    database = db.obj
+    migrator = SchemaMigrator.from_database(database)
+    operations = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        if not database.table_exists(table):
+            continue
+        existing = {column.name for column in database.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name in existing:
+                continue
+            added = field.clone()
+            added.null = True
+            operations.append(migrator.add_column(table, field.column_name, added))
+            if field.default is not None:
+                operations.append(migrator.apply_default(table, field.column_name, field))
+    if operations:
+        with db.atomic():
+            migrate(*operations)
+    return len(operations)
 
 
 def backup_to(path):
