@@ -43,10 +43,15 @@ def show(message_id):
     message = messages.message_for(me, message_id)
     if message is None:
         abort(404)
-    child_visible = me.role == "professional" and messages.child_visible(me, message)
+    child_visible = messages.child_visible(me, message)
     messages.open_message(me, message, ip=client_ip())
-    go_to_form = (url_for("people.forms", person_id=message.person_id, tab=message.tab or "request")
-                  if child_visible and message.form_key else None)
+    go_to_form = None
+    if child_visible and message.form_key:
+        # Professionals land on the child's tab; families on their child's page, which lists
+        # what the SEN team asked for and the forms they can fill in.
+        go_to_form = (url_for("citizen.child", person_id=message.person_id)
+                      if me.role == "citizen" else
+                      url_for("people.forms", person_id=message.person_id, tab=message.tab or "request"))
     return render("messages/show.html", message=message, kinds=messages.KINDS,
                   child_visible=child_visible, go_to_form=go_to_form,
                   form_title=messages.form_title(message.form_key),

@@ -201,7 +201,10 @@ def test_a_parent_reads_their_own_messages_only(app, client, make_user, signed_i
     theirs = send(app, make_user("senco@example.org"), "general", "Zzsecret")
     signed_in(client, parent)
     html = client.get(f"/messages/{mine.id}").get_data(as_text=True)
-    assert "A draft plan is ready" in html and "Go to form" not in html  # not the pro area
+    assert "A draft plan is ready" in html and "Go to form" in html
+    # Families go to their child's page, never to the professionals' forms section.
+    assert f'href="/family/children/{poppy.id}"' in html and "/people/" not in html
+    assert client.get(f"/family/children/{poppy.id}").status_code == 200
     assert client.get(f"/messages/{theirs.id}").status_code == 404
 
 
