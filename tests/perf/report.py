@@ -220,18 +220,16 @@ def build(results, notes):
             calls = ", ".join(f"{name} ×{n:,}" for name, n in p["calls"].items())
             row("Scale, diagnosis", f"{label}: one request under cProfile",
                 f"{ms(p['ms_profiled'])} ms (profiler on); calls: {calls}")
-            if p["calls"].get("Journey.is_complete", 0) > 30:
+            # Journey remembers each step's errors, so a field should be validated about once a
+            # request; far more means the memo broke and the step bar went quadratic again.
+            if p["calls"].get("validate_value", 0) > 300:
                 problems.append(
-                    f"{label}: one request calls the engine's Journey.is_complete "
-                    f"{p['calls']['Journey.is_complete']:,} times and validate_value "
-                    f"{p['calls']['validate_value']:,} times (tidy_label "
-                    f"{p['calls']['tidy_label']:,} times, building error messages nobody sees). "
-                    "The step bar asks status/can_visit for each step and each walks the earlier "
-                    "steps again, so the cost grows with the square of the number of steps; every "
-                    "page with the step bar (each step, the summary) and every save that rebuilds "
-                    "the journey pays it. Journey is built per request from fixed answers, so "
-                    "memoising is_complete/errors per step inside a Journey (and an lru_cache on "
-                    "tidy_label) would remove most of it.")
+                    f"{label}: one request calls the engine's validate_value "
+                    f"{p['calls']['validate_value']:,} times (Journey.is_complete "
+                    f"{p['calls'].get('Journey.is_complete', 0):,} times). Journey is meant to "
+                    "work out each step's errors once per request (engine/journey.py memo); the "
+                    "step bar asks about every step, so without the memo the cost grows with the "
+                    "square of the number of steps.")
         held, plain = last.get("autosave_held_open"), last.get("autosave")
         if held and plain:
             row("Scale, diagnosis", "Autosave through the test client, one at a time",
