@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from engine import Journey, load_form_text
 from models import FormInstance, Person, User
 from services import pdf
+from tests.perf.data import value_for  # one filler for the PDF tests and the PDF benchmark
 
 FORM_KEY = "early-years-request"
 ATTACHMENTS = {101: "Zz consent signed.pdf", 102: "Zz support plan 2024.docx",
@@ -38,36 +39,6 @@ def fill(form, parents=6, long_text=None):
     answers["documents"]["professional_reports"] = [103]
     answers["documents"]["other_documents"] = []
     return answers
-
-
-def value_for(step, field, row, long_text=None):
-    kind = field.type
-    if kind == "work_profile":
-        return 7
-    if kind == "date":
-        return "2020-03-0%d" % (row % 9 + 1) if field.name == "date_of_birth" else "2024-05-17"
-    if kind == "number":
-        return 12
-    if kind == "yesno":
-        return "Yes"
-    if kind in ("select", "radios"):
-        return field.options[(row + 1) % len(field.options)].value
-    if kind == "checkboxes":
-        return [field.options[0].value, field.options[1].value]
-    if kind == "file":
-        return []
-    if field.name == "upn":
-        return "A12345678901Z"
-    if field.name == "nhs_number":
-        return "485 777 3456"
-    if kind == "postcode":
-        return "TS18 1AA"
-    if kind == "email":
-        return "zz@example.org"
-    if kind == "textarea" and long_text:
-        return long_text
-    suffix = f" row {row + 1}" if step.repeat else ""
-    return f"Zz {step.key} {field.name}{suffix}"
 
 
 @pytest.fixture
