@@ -331,7 +331,7 @@ class Case(BaseModel):
     """A child's EHC process as the SEN team records it: phase and the dates that drive the clock.
 
     The statutory dates (decision due, final plan due, comment window...) are never stored; they
-    are computed from these facts by ``services.cases.key_dates`` (DESIGN.md §2).
+    are computed from these facts by ``services.cases.statutory.key_dates`` (DESIGN.md §2).
     """
     person = ForeignKeyField(Person, backref="cases", unique=True, on_delete="CASCADE")
     phase = CharField(max_length=12, default="request", index=True)  # request|assessment|plan|review|closed

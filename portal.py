@@ -3,6 +3,7 @@
 Run it with ``flask --app portal run`` or ``gunicorn 'portal:create_app()'``. Configuration comes
 from ``PORTAL_*`` environment variables (DESIGN.md §7); tests pass a dict instead.
 """
+import datetime as dt
 import logging
 import os
 import secrets
@@ -17,8 +18,13 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
+from blueprints import account, auth, casework, citizen, common, forms, home, messages, people, team
 from engine import load_registry
-from services import accounts, mail
+from engine.schema import check_directory
+from services import demo, mail
+from services.casework import advice
+from services.identity import accounts
+from services.kernel import clock
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("portal")
@@ -111,7 +117,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(accounts.load_session_user)
     mail.init_app(app)
 
-    from blueprints import common
     common.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
@@ -131,18 +136,12 @@ def _wire_database(app: Flask) -> None:
         models.db.connect(reuse_if_open=True)
 
 
+BLUEPRINTS = (home, auth, account, forms, people, messages, team, citizen, casework)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, auth, home
-    for bp in (home.bp, auth.bp, account.bp):
-        app.register_blueprint(bp)
-    for name in ("forms", "people", "messages", "team", "citizen", "casework"):
-        # Later areas register themselves here once their module exists.
-        try:
-            module = __import__(f"blueprints.{name}", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"blueprints.{name}":
-                raise
-            continue
+    """Every area, explicitly: a missing module fails at import, never silently."""
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
 
 
@@ -165,7 +164,6 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from services import demo
 
     @app.cli.command("init-db")
     def init_db():
@@ -196,7 +194,6 @@ def _register_cli(app: Flask) -> None:
     @app.cli.command("check-schemas")
     def check_schemas():
         """Check every form schema; print each mistake as file:line: sentence."""
-        from engine.schema import check_directory
         problems = check_directory(app.config["FORMS_DIR"])
         for problem in problems:
             click.echo(problem)
@@ -215,11 +212,8 @@ def _register_cli(app: Flask) -> None:
                   help="Act as if it were this date (default: today in the UK).")
     def reminders(today):
         """Send the reminders for requested advice that are due (run daily; safe to run twice)."""
-        import datetime as dt
-        from services import advice
-        from services.submissions import uk_today
         try:
-            day = dt.date.fromisoformat(today) if today else uk_today()
+            day = dt.date.fromisoformat(today) if today else clock.uk_today()
         except ValueError:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
         sent = advice.send_due_reminders(day)

@@ -2,7 +2,7 @@
 change of circumstances and Two Step Verification.
 
 Every page is ``SIGNED_IN`` (a user without Two Step Verification must reach it to turn it on).
-The rules live in ``services/profile.py``; these views check forms and answer.
+The rules live in ``services/identity/profile.py``; these views check forms and answer.
 """
 import unicodedata
 
@@ -14,7 +14,8 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, R
 
 from blueprints.common import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
                                render)
-from services import accounts, profile
+from services.identity import accounts, profile
+from services.kernel import checks, vocab
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -51,15 +52,15 @@ class AccountForm(FlaskForm):
 
 
 class PersonalForm(AccountForm):
-    title = SelectField("Title", choices=_options(profile.TITLES), validate_choice=False,
+    title = SelectField("Title", choices=_options(vocab.TITLES), validate_choice=False,
                         validators=[DataRequired("Select your title"),
-                                    AnyOf(profile.TITLES, message="Select your title")])
+                                    AnyOf(vocab.TITLES, message="Select your title")])
     forename = StringField("Forename", filters=[_clean], validators=[
         DataRequired("Enter your forename"), _most("Forename", 100), _name_rule("Forename")])
     surname = StringField("Surname", filters=[_clean], validators=[
         DataRequired("Enter your surname"), _most("Surname", 100), _name_rule("Surname")])
-    gender = SelectField("Gender", choices=_options(profile.GENDERS), validate_choice=False,
-                         validators=[Optional(), AnyOf(profile.GENDERS, message="Select a gender from the list")])
+    gender = SelectField("Gender", choices=_options(vocab.GENDERS), validate_choice=False,
+                         validators=[Optional(), AnyOf(vocab.GENDERS, message="Select a gender from the list")])
 
 
 def _optional_text(label, n):
@@ -79,13 +80,13 @@ class WorkForm(AccountForm):
     town = _optional_text("Town", 100)
     postcode = StringField("Postcode", filters=[_clean], validators=[
         DataRequired("Enter a postcode"), _most("Postcode", 10),
-        Regexp(profile.POSTCODE_RE, message="Enter a real postcode, like TS18 1AU")])
-    country = SelectField("Country", choices=_options(profile.COUNTRIES), validate_choice=False,
-                          validators=[Optional(), AnyOf(profile.COUNTRIES, message="Select a country")])
+        Regexp(checks.POSTCODE_PATTERN, message="Enter a real postcode, like TS18 1AU")])
+    country = SelectField("Country", choices=_options(vocab.COUNTRIES), validate_choice=False,
+                          validators=[Optional(), AnyOf(vocab.COUNTRIES, message="Select a country")])
     work_phone = StringField("Work Phone", filters=[_clean], validators=[
-        Optional(), Regexp(profile.PHONE_RE, message="Enter a telephone number, like 01642 527145")])
+        Optional(), Regexp(checks.PHONE_PATTERN, message="Enter a telephone number, like 01642 527145")])
     mobile = StringField("Mobile Number", filters=[_clean], validators=[
-        Optional(), Regexp(profile.PHONE_RE, message="Enter a mobile number, like 07700 900982")])
+        Optional(), Regexp(checks.PHONE_PATTERN, message="Enter a mobile number, like 07700 900982")])
 
     def validate_professional_role(self, field):
         if field.data not in current_app.config["COUNCIL"]["professional_roles"]:
@@ -101,13 +102,13 @@ class EmailForm(AccountForm):
         DataRequired("Enter your current password")])
 
     def validate_new_email(self, field):
-        if not profile.looks_like_email(field.data):
+        if not checks.is_email(field.data):
             raise ValidationError("Enter an email address in the correct format, like name@example.org")
-        if profile.fold_email(field.data) == current_user.email:
+        if checks.fold_email(field.data) == current_user.email:
             raise ValidationError("Enter a different email address to the one you use now")
 
     def validate_confirm_email(self, field):
-        if profile.fold_email(field.data) != profile.fold_email(self.new_email.data):
+        if checks.fold_email(field.data) != checks.fold_email(self.new_email.data):
             raise ValidationError("The email addresses do not match")
 
 
@@ -159,10 +160,11 @@ class CircumstancesForm(AccountForm):
             raise ValidationError("Enter the name of your new organisation")
 
     def validate_effective_date_day(self, field):
-        parsed = profile.parse_date(field.data, self.effective_date_month.data,
-                                    self.effective_date_year.data)
-        if isinstance(parsed, str):
-            raise ValidationError(parsed)
+        parsed, problem = checks.date_from_parts(field.data, self.effective_date_month.data,
+                                                 self.effective_date_year.data,
+                                                 missing="Enter the date the change happens")
+        if problem:
+            raise ValidationError(problem)
         if abs((parsed - profile.utcnow().date()).days) > 366:
             raise ValidationError("The date must be within a year of today")
         self.effective_date = parsed

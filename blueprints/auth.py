@@ -1,7 +1,7 @@
 """Sign in, two-step verification, sign out, registration, activation, forgotten password.
 
-The rules (passwords, codes, lockout, links) live in services/accounts.py; these views read the
-form, apply rate limits, write audit events and choose the page. Nothing here reveals whether an
+The rules (passwords, codes, lockout, links) live in services/identity/accounts.py; these views
+read the form, apply rate limits, write audit events and choose the page. Nothing here reveals whether an
 email address has an account: registration, sign-in and reset answer alike for both.
 """
 import re
@@ -19,7 +19,8 @@ from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_er
                                safe_next)
 from blueprints.registration import (SECURITY, TITLES, Step, Wizard, add_error, choice_field,
                                      email_field, gender_field, max_length, name_field, strip)
-from services import accounts, audit
+from services import audit
+from services.identity import accounts
 
 bp = Blueprint("auth", __name__)
 

@@ -2,8 +2,8 @@
 documents (letters and plans), messages and the advice pack for the panel.
 
 Officers only: every route is ``@access("officer")``, so professionals and citizens get 404.
-Rules live in services/advice.py, services/sharing.py and services/documents.py; each action is
-one transaction there, and every refusal comes back here as {field id: message} to show with the
+Rules live in services/casework/ (advice.py, sharing.py, documents.py); each action is one
+transaction there, and every refusal comes back here as {field id: message} to show with the
 GOV.UK error summary (422), keeping what was typed.
 """
 import datetime as dt
@@ -15,8 +15,10 @@ from flask_login import current_user
 import models
 from blueprints.common import access, client_ip, flash_success, render, send_pdf, send_stored_file
 from models import FormInstance, Message, Person, User
-from services import advice, audit, documents, messages, people, sharing, submissions
-from services.submissions import uk_today
+from services import audit
+from services.casework import advice, documents, messages, sharing
+from services.forms import instances, pdf
+from services.kernel import clock, paging, vocab
 
 bp = Blueprint("casework", __name__, url_prefix="/team")
 
@@ -66,7 +68,7 @@ def _casework_globals():
 
 def _casework(person):
     """What the case partials list, computed once per request and person."""
-    today = uk_today()
+    today = clock.uk_today()
     forms = list(FormInstance.select(FormInstance, User)
                  .join(User, on=(FormInstance.author == User.id))
                  .where((FormInstance.person == person) & (FormInstance.status != "draft"))
@@ -80,10 +82,10 @@ def _casework(person):
         "forms": forms,
         "messages": sent,
         "form_title": messages.form_title,
-        "status_labels": submissions.STATUS_LABELS,
+        "status_labels": vocab.FORM_STATUS_LABELS,
         "kinds": messages.KINDS,
         "kind_label": documents.kind_label,
-        "uk_time": submissions.uk_time,
+        "uk_time": clock.uk_time,
         "shared_with": sharing.shared_with,
         "has_accepted": any(f.status == "accepted" for f in forms),
     }
@@ -105,7 +107,7 @@ def request_advice(person_id):
             made = advice.request_advice(
                 person, officer=_me(), registry=_registry(), form_key=values.get("form_key", ""),
                 recipient_id=values.get("recipient", ""), email=values.get("email", ""),
-                due_date=due, due_problem=problem, today=uk_today(), ip=client_ip())
+                due_date=due, due_problem=problem, today=clock.uk_today(), ip=client_ip())
         except advice.AdviceProblem as refused:
             errors, status = refused.errors, 422
         else:
@@ -115,7 +117,7 @@ def request_advice(person_id):
                   errors=errors, parties=advice.parties(person),
                   forms=advice.requestable_forms(_registry()),
                   default_days=advice.DEFAULT_DUE_DAYS,
-                  example_due=uk_today() + dt.timedelta(days=advice.DEFAULT_DUE_DAYS),
+                  example_due=clock.uk_today() + dt.timedelta(days=advice.DEFAULT_DUE_DAYS),
                   back=case_url(person.id))
 
 
@@ -124,7 +126,7 @@ def request_advice(person_id):
 def remind(advice_id):
     """Send a reminder by hand (always allowed while the advice is awaited; recorded)."""
     item = models.AdviceRequest.get_or_none(models.AdviceRequest.id == advice_id) or abort(404)
-    if advice.send_reminder_now(item, officer=_me(), today=uk_today(), ip=client_ip()):
+    if advice.send_reminder_now(item, officer=_me(), today=clock.uk_today(), ip=client_ip()):
         return _back(item.person_id, f"Reminder sent to {item.recipient.display_name}", "#advice")
     flash("The advice has already been received, so no reminder was sent.", "warning")
     return redirect(case_url(item.person_id, "#advice"), 303)
@@ -136,29 +138,29 @@ def remind(advice_id):
 @access(OFFICER)
 def review():
     """Submitted forms awaiting review, oldest first."""
-    page = advice.review_queue(people.page_number(request.args.get("page")))
+    page = advice.review_queue(paging.page_number(request.args.get("page")))
     return render("casework/review.html", listing=page, form_title=messages.form_title,
-                  uk_time=submissions.uk_time)
+                  uk_time=clock.uk_time)
 
 
 def _review_page(instance, *, errors=None, status=200, values=None):
-    form = submissions.form_of(_registry(), instance)
+    form = instances.form_of(_registry(), instance)
     return render_template(
         "casework/review_form.html", instance=instance, form=form, person=instance.person,
-        sections=submissions.summary_for(form, instance.answers, instance),
+        sections=instances.summary_for(form, instance.answers, instance),
         history=advice.history(instance), errors=errors or {}, values=values or {},
-        uk_time=submissions.uk_time, case_link=case_url(instance.person_id),
-        status_label=submissions.STATUS_LABELS.get(instance.status, instance.status)), status
+        uk_time=clock.uk_time, case_link=case_url(instance.person_id),
+        status_label=vocab.FORM_STATUS_LABELS.get(instance.status, instance.status)), status
 
 
 @bp.route("/review/<int:instance_id>")
 @access(OFFICER)
 def review_form(instance_id):
     """One submitted form: its answers, its history, and Accept / Return."""
-    instance = submissions.instance_for(_me(), instance_id) or abort(404)
+    instance = instances.instance_for(_me(), instance_id) or abort(404)
     if instance.status == "draft":
         abort(404)
-    submissions.record_view(_me(), instance, ip=client_ip(), what="form-reviewed")
+    instances.record_view(_me(), instance, ip=client_ip(), what="form-reviewed")
     return _review_page(instance)
 
 
@@ -166,7 +168,7 @@ def review_form(instance_id):
 @access(OFFICER)
 def decide(instance_id):
     """Accept, or Return with a reason; both carry the version the officer saw."""
-    instance = submissions.instance_for(_me(), instance_id) or abort(404)
+    instance = instances.instance_for(_me(), instance_id) or abort(404)
     if instance.status == "draft":
         abort(404)
     decision = {"accept": "accepted", "return": "returned"}.get(request.form.get("decision"), "")
@@ -245,7 +247,7 @@ def upload_document(person_id):
                 issue=values.get("issue") == "yes",
                 upload_dir=current_app.config["UPLOAD_DIR"],
                 max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-                today=uk_today(), ip=client_ip())
+                today=clock.uk_today(), ip=client_ip())
         except documents.DocumentProblem as refused:
             errors, status = refused.errors, 422
         else:
@@ -361,10 +363,9 @@ def _compose_context(person, values, errors):
 def advice_pack(person_id):
     """One PDF of all accepted advice (index, forms, PDF attachments) for the panel."""
     person = _person(person_id)
-    today = uk_today()
+    today = clock.uk_today()
 
     def render_index(entries):
-        from services import pdf
         return pdf.render_html_pdf(render_template(
             "casework/pack_index.html", person=person, entries=entries, today=today,
             council=current_app.config["COUNCIL"]))

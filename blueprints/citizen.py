@@ -7,7 +7,7 @@ and again on submit), "Link my child" with a reference code, and "Tell us about 
 Officers: make a one-time reference code for a family, withdraw it, confirm or refuse link
 requests, and end a family member's link.
 
-HTTP only: the rules are in services/citizen.py. Anything a user may not see answers 404.
+HTTP only: the rules are in services/family/citizen.py. Anything a user may not see answers 404.
 """
 import datetime as dt
 
@@ -22,7 +22,12 @@ from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_er
 from blueprints.registration import (SECURITY, TITLES, Step, Wizard, choice_field, gender_field,
                                      name_field, strip)
 from models import Person
-from services import cases, citizen, documents, people, submissions
+from services.cases import statutory, windows
+from services.casework import documents
+from services.family import citizen
+from services.forms import instances
+from services.kernel import clock, vocab
+from services.people import people
 
 bp = Blueprint("citizen", __name__, url_prefix="/family")
 
@@ -73,10 +78,6 @@ def _registry():
     return current_app.extensions["forms"]
 
 
-def _today():
-    return submissions.uk_today()
-
-
 def _child(person_id):
     person = citizen.child_for(_me(), person_id)
     if person is None:
@@ -115,25 +116,26 @@ def register():
 def home():
     """My children: each child with where things stand and the next date."""
     me = _me()
-    return render("citizen/home.html", children=citizen.my_children(me, _today()),
-                  requests=citizen.my_requests(me), today=_today(), stage_text=citizen.stage_text,
-                  show_date=citizen.show_date, describe_days=cases.describe_days)
+    return render("citizen/home.html", children=citizen.my_children(me, clock.uk_today()),
+                  requests=citizen.my_requests(me), today=clock.uk_today(),
+                  stage_text=citizen.stage_text,
+                  show_date=clock.long_date, describe_days=statutory.describe_days)
 
 
 def _child_page(person, *, status=200, problem=None):
-    me, today = _me(), _today()
-    case = cases.case_for(person)
+    me, today = _me(), clock.uk_today()
+    case = statutory.case_for(person)
     done, upcoming = citizen.timeline(case, today)
-    window_open, closes = citizen.comment_window(person, today)
+    window_open, closes = windows.comment_window(person, today)
     return render(
         "citizen/child.html", status=status, person=person, case=case, done=done,
         upcoming=upcoming, stage=citizen.stage_text(person, case),
         documents=citizen.shared_documents(me, person), shared=citizen.shared_forms(me, person),
         mine=citizen.my_forms(me, person), asked=citizen.asked_for(me, person),
-        family_forms=citizen.family_forms(_registry()), comments_form=citizen.COMMENTS_FORM,
-        window_open=window_open, closes=closes, today=today, show_date=citizen.show_date,
-        describe_days=cases.describe_days, form_title=_form_title,
-        status_labels=submissions.STATUS_LABELS, can_delete=submissions.can_delete,
+        family_forms=citizen.family_forms(_registry()), comments_form=windows.COMMENTS_FORM,
+        window_open=window_open, closes=closes, today=today, show_date=clock.long_date,
+        describe_days=statutory.describe_days, form_title=_form_title,
+        status_labels=vocab.FORM_STATUS_LABELS, can_delete=instances.can_delete,
         kind_label=documents.kind_label, problem=problem,
         errors={"start": problem} if problem else {})
 
@@ -176,12 +178,12 @@ def start_form(person_id, form_key):
         form = _registry().get(form_key)
     except KeyError:
         abort(404)
-    if not submissions.may_start(_me(), form):
+    if not instances.may_start(_me(), form):
         abort(404)
-    problem = citizen.window_problem(form.key, person, _today())
+    problem = windows.window_problem(form.key, person, clock.uk_today())
     if problem:
         return _child_page(person, status=422, problem=problem)
-    instance = submissions.start(_me(), person, form, ip=client_ip())
+    instance = instances.start(_me(), person, form, ip=client_ip())
     return redirect(url_for("forms.step", instance_id=instance.id, step_key=form.steps[0].key), 303)
 
 
@@ -200,7 +202,7 @@ def link_child():
     if not form.validate():
         return render("citizen/link.html", status=422, form=form, errors=form_errors(form))
     outcome = citizen.redeem(_me(), form.code.data, relationship=form.relationship.data,
-                             ip=client_ip(), today=_today())
+                             ip=client_ip(), today=clock.uk_today())
     if outcome != "ok":
         message = {"linked": "You can already see this child's information. Go to My children.",
                    "too-young": "Young people can have their own account from age 16. Ask your "
@@ -222,7 +224,7 @@ def _date_of_birth():
         day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
         return None, "Date of birth must be a real date, like 27 3 2015"
-    return day, people.date_of_birth_problem(day, _today())
+    return day, people.date_of_birth_problem(day, clock.uk_today())
 
 
 @bp.route("/children/add", methods=["GET", "POST"])
@@ -261,7 +263,7 @@ def codes(person_id):
         new_code = (citizen.format_code(plain), row)
     return render("citizen/codes.html", status=201 if new_code else 200, person=person,
                   new_code=new_code, codes=citizen.codes_for(person),
-                  links=citizen.family_links(person), show_date=citizen.show_date,
+                  links=citizen.family_links(person), show_date=clock.long_date,
                   kinds=citizen.KINDS)
 
 
@@ -292,7 +294,7 @@ def requests():
     """Link requests: families who entered a reference code, waiting to be confirmed."""
     return render("citizen/requests.html", pending=citizen.pending_requests(),
                   decided=citizen.recent_decisions(), ended=citizen.recently_ended(),
-                  show_date=citizen.show_date, today=_today(), age_on=people.age_on)
+                  show_date=clock.long_date, today=clock.uk_today(), age_on=people.age_on)
 
 
 @bp.route("/requests/<int:request_id>", methods=["POST"])
@@ -304,13 +306,14 @@ def decide(request_id):
     if link_request is None or action not in ("confirm", "refuse"):
         abort(404)
     if action == "confirm":
-        problem = citizen.confirm(link_request, officer=_me(), ip=client_ip(), today=_today())
+        problem = citizen.confirm(link_request, officer=_me(), ip=client_ip(),
+                                  today=clock.uk_today())
     else:
         problem = citizen.refuse(link_request, officer=_me(), ip=client_ip())
     if problem:
         return render("citizen/requests.html", status=422, pending=citizen.pending_requests(),
                       decided=citizen.recent_decisions(), ended=citizen.recently_ended(),
-                      show_date=citizen.show_date, today=_today(), age_on=people.age_on,
+                      show_date=clock.long_date, today=clock.uk_today(), age_on=people.age_on,
                       errors={f"request-{request_id}": problem})
     flash_success("Request confirmed: they can now see this child's information."
                   if action == "confirm" else "Request refused. We have told them to contact you.")

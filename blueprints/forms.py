@@ -1,8 +1,8 @@
 """The form runner: start, step through, autosave, Add More, uploads, summary, submit, edit,
 delete, view, PDF and the officers' preview.
 
-HTTP only: rules live in services/submissions.py (access, versioned saves, rounds) and
-services/uploads.py (file checks). Anything a user may not see answers 404 — never 403, never a
+HTTP only: rules live in services/forms/instances.py (access, versioned saves, rounds) and
+services/forms/uploads.py (file checks). Anything a user may not see answers 404 — never 403, never a
 hint that it exists.
 """
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -15,8 +15,9 @@ from werkzeug.routing import BuildError
 from blueprints.common import (access, client_ip, flash_success, is_partial, render, send_pdf,
                                send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
-from services import submissions, uploads
-from services.submissions import NotEditable, Refused, VersionConflict
+from services.forms import instances, uploads
+from services.forms.instances import NotEditable, Refused, VersionConflict
+from services.kernel import clock, vocab
 
 bp = Blueprint("forms", __name__)
 
@@ -30,10 +31,10 @@ def _registry():
 
 
 def _instance(instance_id, *, edit=False):
-    instance = submissions.instance_for(current_user, instance_id, edit=edit)
+    instance = instances.instance_for(current_user, instance_id, edit=edit)
     if instance is None:
         abort(404)
-    return instance, submissions.form_of(_registry(), instance)
+    return instance, instances.form_of(_registry(), instance)
 
 
 def _step_of(form, step_key, journey=None):
@@ -70,10 +71,10 @@ def _step_page(instance, form, step, journey, *, errors=None, status=200, upload
     return render(
         "forms/step.html", "forms/_step.html", status, form=form, step=step, journey=journey,
         instance=instance, person=instance.person, errors=errors,
-        values_journey=submissions.shown_journey(form, instance, step),
-        anchors=submissions.error_anchors(step, errors),
-        files=submissions.files_by_field(instance, step),
-        profiles=submissions.work_profiles(instance.author) if step.kind == "work_profile" else [],
+        values_journey=instances.shown_journey(form, instance, step),
+        anchors=instances.error_anchors(step, errors),
+        files=instances.files_by_field(instance, step),
+        profiles=instances.work_profiles(instance.author) if step.kind == "work_profile" else [],
         action=request.full_path.rstrip("?") if request.method == "POST" else
         _step_url(instance, step.key, **({"return": "summary"}
                                          if request.args.get("return") == "summary" else {})),
@@ -99,10 +100,10 @@ def start(person_id, form_key):
         form = _registry().get(form_key)
     except KeyError:
         abort(404)
-    person = submissions.person_for(current_user, person_id)
-    if person is None or not submissions.may_start(current_user, form):
+    person = instances.person_for(current_user, person_id)
+    if person is None or not instances.may_start(current_user, form):
         abort(404)
-    instance = submissions.start(current_user, person, form, ip=client_ip())
+    instance = instances.start(current_user, person, form, ip=client_ip())
     return redirect(_step_url(instance, form.steps[0].key), 303)
 
 
@@ -111,9 +112,9 @@ def start(person_id, form_key):
 def resume(instance_id):
     """Continue: the first step still to do (View Details once it is submitted)."""
     instance, form = _instance(instance_id)
-    if not submissions.may_edit(current_user, instance):
+    if not instances.may_edit(current_user, instance):
         return redirect(url_for("forms.view", instance_id=instance.id))
-    journey = submissions.journey_for(form, instance.answers)
+    journey = instances.journey_for(form, instance.answers)
     return redirect(_step_url(instance, journey.first_incomplete()))
 
 
@@ -123,11 +124,11 @@ def resume(instance_id):
 @access(*EVERYONE)
 def step(instance_id, step_key):
     instance, form = _instance(instance_id, edit=True)
-    journey = submissions.journey_for(form, instance.answers)
+    journey = instances.journey_for(form, instance.answers)
     step = _step_of(form, step_key, journey)
     if not journey.can_visit(step_key):
         return redirect(_step_url(instance, journey.first_incomplete()))
-    submissions.record_view(current_user, instance, ip=client_ip(), step=step_key)
+    instances.record_view(current_user, instance, ip=client_ip(), step=step_key)
     return _step_page(instance, form, step, journey)
 
 
@@ -136,7 +137,7 @@ def step(instance_id, step_key):
 def save(instance_id, step_key):
     """Every button of a step posts here: autosave, Add More, Remove, upload, Back, Save & Continue."""
     instance, form = _instance(instance_id, edit=True)
-    step = _step_of(form, step_key, submissions.journey_for(form, instance.answers))
+    step = _step_of(form, step_key, instances.journey_for(form, instance.answers))
     try:
         if request.form.get("autosave") == "1":
             return _autosave(instance, form, step)
@@ -154,7 +155,7 @@ def _posted():
 
 
 def _autosave(instance, form, step):
-    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+    saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, partial=True)
     return render_template("forms/_autosave.html", saved=saved), 200
 
@@ -165,12 +166,12 @@ def _rows(instance, form, step):
     remove = request.form.get("remove", type=int)
     if not step.repeat or (not adding and remove is None):
         abort(404)
-    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+    saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, add_row=adding, remove_row=remove)
-    journey = submissions.journey_for(form, saved.answers)
+    journey = instances.journey_for(form, saved.answers)
     if is_partial():
         ctx = dict(form=form, step=step, journey=journey, instance=instance, errors={},
-                   files=submissions.files_by_field(instance, step), saved=saved,
+                   files=instances.files_by_field(instance, step), saved=saved,
                    action=request.full_path.rstrip("?"), preview=False,
                    upload_mb=current_app.config["MAX_UPLOAD_MB"])
         if adding:
@@ -184,10 +185,10 @@ def _upload(instance, form, step):
     """The upload button (a submit button: works without JS) saves the step, then keeps the file."""
     input_name = request.form.get("upload", "")
     file = request.files.get(input_name)
-    submissions.check_version(instance, _version())
+    instances.check_version(instance, _version())
     problem = None
     try:
-        submissions.upload(instance, form, step.key, input_name,
+        instances.upload(instance, form, step.key, input_name,
                            filename=file.filename if file else "", stream=file.stream if file else None,
                            user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
                            max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
@@ -196,10 +197,10 @@ def _upload(instance, form, step):
     except uploads.UploadError as error:
         problem = {input_name: str(error)}
     # partial: only what was posted changes, so a post carrying just the file loses nothing.
-    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+    saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, partial=True)
     if problem:
-        journey = submissions.journey_for(form, saved.answers)
+        journey = instances.journey_for(form, saved.answers)
         return _step_page(instance, form, step, journey, status=422, upload_errors=problem)
     flash_success("File uploaded")
     return redirect(request.full_path.rstrip("?") + f"#{input_name}", 303)
@@ -208,15 +209,15 @@ def _upload(instance, form, step):
 def _save_and_continue(instance, form, step):
     remove_file = request.form.get("remove_file", type=int)
     back = "back" in request.form
-    saved = submissions.save(instance, form, step.key, _posted(), version=_version(),
+    saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, remove_attachment=remove_file)
-    journey = submissions.journey_for(form, saved.answers)
+    journey = instances.journey_for(form, saved.answers)
     if remove_file is not None:
         return redirect(request.full_path.rstrip("?") + f"#{step.key}-files", 303)
     if saved.errors and not back:
         return _step_page(instance, form, step, journey, errors=saved.errors, status=422)
     to_summary = request.args.get("return") == "summary"
-    target = submissions.after_save_step(journey, step.key, back=back, to_summary=to_summary)
+    target = instances.after_save_step(journey, step.key, back=back, to_summary=to_summary)
     return redirect(_step_url(instance, target), 303)
 
 
@@ -224,11 +225,11 @@ def _save_and_continue(instance, form, step):
 
 def _summary_page(instance, form, *, status=200, errors=None, error_list=None, agreed=()):
     council = current_app.config["COUNCIL"]
-    journey = submissions.journey_for(form, instance.answers)
+    journey = instances.journey_for(form, instance.answers)
     return render(
         "forms/summary.html", "forms/_summary.html", status, instance=instance, form=form,
         person=instance.person, journey=journey, step=journey.step(SUMMARY),
-        sections=submissions.summary_for(form, instance.answers, instance),
+        sections=instances.summary_for(form, instance.answers, instance),
         statements=form.declaration_statements(council.get("declarations")),
         errors=errors or {}, errors_list=error_list, agreed=set(agreed), preview=False)
 
@@ -238,22 +239,22 @@ def _summary_page(instance, form, *, status=200, errors=None, error_list=None, a
 def summary(instance_id):
     """Check your answers, the declarations and Submit."""
     instance, form = _instance(instance_id, edit=True)
-    journey = submissions.journey_for(form, instance.answers)
+    journey = instances.journey_for(form, instance.answers)
     if not journey.can_visit(SUMMARY):
         return redirect(_step_url(instance, journey.first_incomplete()))
-    submissions.record_view(current_user, instance, ip=client_ip(), step=SUMMARY)
+    instances.record_view(current_user, instance, ip=client_ip(), step=SUMMARY)
     return _summary_page(instance, form)
 
 
 @bp.route("/forms/<int:instance_id>/submit", methods=["POST"])
 @access(*EVERYONE)
 def submit(instance_id):
-    instance = submissions.instance_for(current_user, instance_id)
+    instance = instances.instance_for(current_user, instance_id)
     if instance is None or instance.author_id != current_user.id:
         abort(404)
-    form = submissions.form_of(_registry(), instance)
+    form = instances.form_of(_registry(), instance)
     try:
-        outcome = submissions.submit(
+        outcome = instances.submit(
             instance, form, user=current_user, version=_version(), posted=request.form,
             council_statements=current_app.config["COUNCIL"].get("declarations"), ip=client_ip())
     except NotEditable:  # a second click on Submit: the first one did the work
@@ -273,7 +274,7 @@ def submit(instance_id):
 @access(*EVERYONE)
 def submitted(instance_id):
     instance, form = _instance(instance_id)
-    if instance.status not in submissions.SUBMITTED:
+    if instance.status not in instances.SUBMITTED:
         abort(404)
     return render_template("forms/submitted.html", instance=instance, form=form,
                            person=instance.person)
@@ -287,19 +288,19 @@ def submitted(instance_id):
 def view(instance_id, round_number=None):
     """View Details: read-only answers (the current ones, or one earlier submitted round)."""
     instance, form = _instance(instance_id)
-    rounds = submissions.rounds(instance)
+    rounds = instances.rounds(instance)
     answers, profile_id, shown = instance.answers, instance.work_profile_id, None
     if round_number is not None:
-        shown = submissions.round_of(instance, round_number) or abort(404)
+        shown = instances.round_of(instance, round_number) or abort(404)
         form = _registry().get(instance.form_key, shown.schema_version)
         answers, profile_id = shown.answers, shown.work_profile_id
-    submissions.record_view(current_user, instance, ip=client_ip(), round=round_number)
+    instances.record_view(current_user, instance, ip=client_ip(), round=round_number)
     return render_template(
         "forms/view.html", instance=instance, form=form, person=instance.person, rounds=rounds,
-        shown=shown, sections=submissions.summary_for(form, answers, instance, profile_id),
-        can_amend=submissions.can_amend(current_user, instance),
-        can_edit=submissions.may_edit(current_user, instance), uk_time=submissions.uk_time,
-        status_label=submissions.STATUS_LABELS.get(instance.status, instance.status))
+        shown=shown, sections=instances.summary_for(form, answers, instance, profile_id),
+        can_amend=instances.can_amend(current_user, instance),
+        can_edit=instances.may_edit(current_user, instance), uk_time=clock.uk_time,
+        status_label=vocab.FORM_STATUS_LABELS.get(instance.status, instance.status))
 
 
 @bp.route("/forms/<int:instance_id>/edit", methods=["POST"])
@@ -307,10 +308,10 @@ def view(instance_id, round_number=None):
 def edit(instance_id):
     """Edit: a submitted form becomes editable again; the submitted round is kept."""
     instance, _form = _instance(instance_id)
-    if not submissions.can_amend(current_user, instance):
+    if not instances.can_amend(current_user, instance):
         abort(404)
     try:
-        submissions.amend(instance, user=current_user, version=_version(), ip=client_ip())
+        instances.amend(instance, user=current_user, version=_version(), ip=client_ip())
     except VersionConflict:
         return _conflict(instance)
     return redirect(url_for("forms.summary", instance_id=instance.id), 303)
@@ -321,13 +322,13 @@ def edit(instance_id):
 def delete(instance_id):
     """Delete a draft (never a submitted form), after a confirmation page."""
     instance, form = _instance(instance_id, edit=True)
-    if not submissions.can_delete(current_user, instance):
+    if not instances.can_delete(current_user, instance):
         abort(404)
     if request.method == "GET":
         return render_template("forms/delete.html", instance=instance, form=form,
                                person=instance.person)
     person_id = instance.person_id
-    submissions.delete(instance, user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
+    instances.delete(instance, user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
                        ip=client_ip())
     flash_success(f"{form.title} deleted")
     return redirect(_person_forms_url(person_id), 303)
@@ -344,7 +345,7 @@ def download(instance_id, attachment_id):
     path = uploads.path_of(attachment, current_app.config["UPLOAD_DIR"]) if attachment else None
     if path is None or not path.is_file():
         abort(404)
-    submissions.record_view(current_user, instance, ip=client_ip(), what="form-file-downloaded",
+    instances.record_view(current_user, instance, ip=client_ip(), what="form-file-downloaded",
                             attachment_id=attachment.id)
     return send_stored_file(path, attachment.filename, attachment.content_type)
 
@@ -354,18 +355,18 @@ def download(instance_id, attachment_id):
 def pdf(instance_id):
     """PDF of a submitted (or accepted) form."""
     instance, form = _instance(instance_id)
-    if instance.status not in submissions.SUBMITTED or not form.pdf:
+    if instance.status not in instances.SUBMITTED or not form.pdf:
         abort(404)
-    from services import pdf as pdf_service  # written beside this runner; imported when used
-    journey = submissions.journey_for(form, instance.answers)
+    from services.forms import pdf as pdf_service  # written beside this runner; imported when used
+    journey = instances.journey_for(form, instance.answers)
     body = pdf_service.render_form_pdf(
         form=form, journey=journey, instance=instance, person=instance.person,
         council=current_app.config["COUNCIL"], submitter=instance.author,
-        work_profile_text=submissions.work_profile_text(instance),
-        attachment_names=submissions.attachment_names(instance))
-    submissions.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
+        work_profile_text=instances.work_profile_text(instance),
+        attachment_names=instances.attachment_names(instance))
+    instances.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
     name = pdf_service.pdf_filename(form, instance.person,
-                                    submissions.uk_time(instance.submitted_at).date())
+                                    clock.uk_time(instance.submitted_at).date())
     return send_pdf(body, name)
 
 
@@ -382,7 +383,7 @@ def preview(form_key, step_key=None):
         abort(404)
     if step_key is None:
         return redirect(url_for("forms.preview", form_key=form.key, step_key=form.steps[0].key))
-    journey = Journey(form, {}, today=submissions.uk_today())
+    journey = Journey(form, {}, today=clock.uk_today())
     bar_steps = list(form.steps) + [SUMMARY_STEP]  # every step, even those a condition hides
     if step_key == SUMMARY:
         return render_template("forms/preview_summary.html", form=form, journey=journey,
@@ -392,14 +393,14 @@ def preview(form_key, step_key=None):
     step = _step_of(form, step_key)
     answers, errors = {}, {}
     if request.method == "POST":
-        answers, errors = save_step(form, {}, step.key, request.form, today=submissions.uk_today(),
+        answers, errors = save_step(form, {}, step.key, request.form, today=clock.uk_today(),
                                     add_row="add" in request.form,
                                     remove_row=request.form.get("remove", type=int))
-    journey = Journey(form, answers, today=submissions.uk_today())
+    journey = Journey(form, answers, today=clock.uk_today())
     return render_template(
         "forms/preview.html", form=form, step=step, journey=journey, errors=errors,
         bar_steps=bar_steps,
-        anchors=submissions.error_anchors(step, errors), files={}, profiles=[], preview=True,
+        anchors=instances.error_anchors(step, errors), files={}, profiles=[], preview=True,
         checked=request.method == "POST", instance=None, person=None,
         action=url_for("forms.preview", form_key=form.key, step_key=step.key),
         upload_mb=current_app.config["MAX_UPLOAD_MB"]), 422 if errors else 200

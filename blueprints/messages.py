@@ -1,12 +1,14 @@
 """Portal Messages (Stockton guide p. 6): the list (unread first marked, newest first, paged) and
 the read view, which marks a message read. A user sees only their own messages; any other id
-answers 404. Messages are written by ``services.messages.send_message`` (the SEN team, reminders).
+answers 404. Messages are written by ``services.casework.messages.send_message`` (the SEN team,
+reminders).
 """
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from blueprints.common import access, client_ip, render
-from services import messages, people
+from services.casework import messages
+from services.kernel import clock, paging
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -31,7 +33,7 @@ def _me():
 @access(*READERS)
 def index():
     """My messages, newest first; unread ones tagged "Unread" and in bold."""
-    page = messages.inbox(_me(), people.page_number(request.args.get("page")))
+    page = messages.inbox(_me(), paging.page_number(request.args.get("page")))
     return render("messages/index.html", "messages/_list.html", listing=page, kinds=messages.KINDS)
 
 
@@ -55,4 +57,4 @@ def show(message_id):
     return render("messages/show.html", message=message, kinds=messages.KINDS,
                   child_visible=child_visible, go_to_form=go_to_form,
                   form_title=messages.form_title(message.form_key),
-                  days_left=messages.days_until(message.due_date, people.today()))
+                  days_left=messages.days_until(message.due_date, clock.uk_today()))

@@ -3,7 +3,7 @@ Add Person, Child details, the forms section (tabs, actions, search, key dates, 
 and Colleagues (give a colleague access, share drafts, hand over when leaving).
 
 A professional sees only children linked to them (Link not ended); every other person id answers
-404. Each view of a child's record is audited. Rules live in ``services/people.py``.
+404. Each view of a child's record is audited. Rules live in ``services/people/people.py``.
 """
 from pathlib import Path
 
@@ -13,7 +13,10 @@ from flask_login import current_user
 from blueprints.common import access, client_ip, flash_success, render, safe_next, send_stored_file
 from blueprints.person_form import PersonForm, person_form_errors as _errors
 import models
-from services import audit, colleagues, forms_section, people
+from services import audit
+from services.forms import forms_section
+from services.kernel import clock, paging, vocab
+from services.people import colleagues, people
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -51,7 +54,7 @@ def index():
     show = people.normalise_filter(request.args.get("show"))
     search = " ".join(people.search_terms(request.args.get("q")))
     page = people.linked_people(_me(), show=show, search=search,
-                                page=people.page_number(request.args.get("page")))
+                                page=paging.page_number(request.args.get("page")))
     return render("people/index.html", "people/_results.html", listing=page, show=show,
                   search=search, filters=people.FILTERS)
 
@@ -131,7 +134,7 @@ def details(person_id):
 @access("professional")
 def forms(person_id):
     """The forms section: tabs Request, Assessment, EHC Plan, EHCP Reviews (real links; htmx swaps
-    just the panel), each form's status and actions (services/forms_section.py), the form search
+    just the panel), each form's status and actions (services/forms/forms_section.py), the form search
     (?q=) and the key-dates panel."""
     person = _person_or_404(person_id)
     tab = people.normalise_tab(request.args.get("tab"))
@@ -140,10 +143,10 @@ def forms(person_id):
     rows = forms_section.tab_rows(_me(), person, current_app.extensions["forms"], tab,
                                   search=search)
     return render("people/forms.html", "people/_forms_tab.html", person=person, tab=tab,
-                  tabs=people.TABS, rows=rows, search=search,
+                  tabs=vocab.TABS, rows=rows, search=search,
                   elsewhere=forms_section.matches_elsewhere(current_app.extensions["forms"], tab,
                                                             search) if not rows else {},
-                  key_dates=forms_section.key_dates_panel(person, today=forms_section.today()))
+                  key_dates=forms_section.key_dates_panel(person, today=clock.uk_today()))
 
 
 @bp.route("/<int:person_id>/documents/<int:document_id>")

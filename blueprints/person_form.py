@@ -14,7 +14,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 from blueprints.common import form_errors
 from engine.fields import clean_raw, clean_text, getone
 from engine.schema import ETHNICITIES, GENDERS, Field as SchemaField
-from services import people
+from services.kernel import clock
+from services.people import people
 
 GENDER_VALUES = [o.value for o in GENDERS]
 ETHNICITY_VALUES = [o.value for o in ETHNICITIES]
@@ -71,7 +72,7 @@ class DateOfBirthField(Field):
         self.raw_data = None
         if formdata is not None:
             self.typed = {p: getone(formdata, f"{self.name}-{p}")[:20] for p in self.parts}
-            cleaned = clean_raw(self.rule, self.typed, today=people.today())
+            cleaned = clean_raw(self.rule, self.typed, today=clock.uk_today())
             self.data = dt.date.fromisoformat(cleaned.value) if cleaned.value else None
             if cleaned.error:
                 self.process_errors.append(cleaned.error)
@@ -121,7 +122,7 @@ class PersonForm(FlaskForm):
                             validators=[Optional(), _most("Address", 500)])
 
     def details(self):
-        """The person's details as services.people expects them."""
+        """The person's details as services.people.people expects them."""
         data = {name: getattr(self, name).data or "" for name in people.DETAIL_FIELDS
                 if name != "date_of_birth"}
         data["date_of_birth"] = self.dob.data

@@ -19,7 +19,9 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 
 import models
 from blueprints.common import client_ip, form_errors, is_partial, rate_limit, render
-from services import accounts, audit
+from services import audit
+from services.identity import accounts
+from services.kernel import checks
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 TITLES = ("Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof")
@@ -47,7 +49,7 @@ def email_field(label="Email Address", message="Enter your email address"):
     """A required email address (format checked, 254 characters at most)."""
     return StringField(label, filters=[strip], validators=[
         DataRequired(message=message), max_length(label, 254),
-        Regexp(accounts.EMAIL_PATTERN, message=EMAIL_FORMAT)])
+        Regexp(checks.EMAIL_PATTERN, message=EMAIL_FORMAT)])
 
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")

@@ -1,9 +1,9 @@
 """The SEN team's workspace (issue 4 of 6, first half): the caseload, people to match, a child's
 case page, merging duplicate records, the dashboard, professional accounts and officers.
 
-Every route is for officers only (others get 404). Rules live in ``services/team.py`` and the
-statutory clock in ``services/cases.py``; views read the request and pass plain values in,
-including ``today`` (``team.today()``), so tests control time.
+Every route is for officers only (others get 404). Rules live in ``services/cases/team.py`` and the
+statutory clock in ``services/cases/statutory.py``; views read the request and pass plain values in,
+including ``today`` (``clock.uk_today()``), so tests control time.
 """
 import datetime as dt
 
@@ -16,44 +16,40 @@ from blueprints.person_form import PersonForm, person_form_errors
 from engine.fields import clean_raw, getone
 from engine.schema import Field as SchemaField
 from models import WorkProfile
-from services import cases, messages, people, submissions, team
+from services.cases import statutory, team
+from services.casework import messages
+from services.kernel import clock, paging, vocab
+from services.people import people
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 def _me():
     return current_user._get_current_object()
 
-
 def _person_or_404(person_id):
     return team.person_by_id(person_id) or abort(404)
 
-
 def _case_url(person, anchor=None):
     return url_for("team.case", person_id=person.id, _anchor=anchor)
-
 
 def _date(name, label, *, required=False):
     """Read a GOV.UK date input (name-day/-month/-year) with the form engine's messages.
     Returns (date or None, typed parts, error or None)."""
     rule = SchemaField(name, "date", label, required=required, future=False)
     typed = {p: getone(request.form, f"{name}-{p}")[:20] for p in ("day", "month", "year")}
-    cleaned = clean_raw(rule, typed, today=team.today())
+    cleaned = clean_raw(rule, typed, today=clock.uk_today())
     return (dt.date.fromisoformat(cleaned.value) if cleaned.value else None), typed, cleaned.error
-
 
 def _typed_date(value):
     if not value:
         return {"day": "", "month": "", "year": ""}
     return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
 
-
 def _anchor(name):
     """Where an error summary link lands for a field (a date's first input)."""
     return f"{name}-day" if name in DATE_FIELDS else name
 
-
-DATE_FIELDS = {name for name, _, kind in cases.FACTS if kind == "date"} | {"request-received"}
-
+DATE_FIELDS = {name for name, _, kind in statutory.FACTS if kind == "date"} | {"request-received"}
 
 # --- Caseload and People to match --------------------------------------------------------------
 
@@ -62,13 +58,12 @@ DATE_FIELDS = {name for name, _, kind in cases.FACTS if kind == "date"} | {"requ
 def caseload():
     """The officer's landing page: every person with a case, searched, filtered and paged."""
     filters = team.CaseloadFilters.from_args(request.args)
-    listing = team.caseload(_me(), filters, page=people.page_number(request.args.get("page")),
-                            today=team.today())
+    listing = team.caseload(_me(), filters, page=paging.page_number(request.args.get("page")),
+                            today=clock.uk_today())
     return render("team/caseload.html", "team/_caseload_results.html", listing=listing,
-                  filters=filters, officers=team.officers(), phases=team.CASELOAD_PHASES,
-                  dues=team.DUE_FILTERS, today=team.today(), days_text=team.days_text,
-                  phase_labels=cases.PHASE_LABELS)
-
+                  filters=filters, officers=team.officers(), phases=vocab.PHASE_LABELS,
+                  dues=team.DUE_FILTERS, today=clock.uk_today(), days_text=team.days_text,
+                  phase_labels=vocab.PHASE_LABELS)
 
 @bp.route("/match")
 @access("officer")
@@ -76,9 +71,8 @@ def to_match():
     """People to match: records professionals added, waiting for a case or a merge."""
     search = " ".join(people.search_terms(request.args.get("q")))
     listing = team.people_to_match(search=search,
-                                   page=people.page_number(request.args.get("page")))
+                                   page=paging.page_number(request.args.get("page")))
     return render("team/match.html", "team/_match_results.html", listing=listing, search=search)
-
 
 # --- Dashboard ---------------------------------------------------------------------------------
 
@@ -86,12 +80,11 @@ def to_match():
 @access("officer")
 def dashboard():
     """Open requests, decisions due this week, overdue advice, final plans within 20 weeks."""
-    today = team.today()
+    today = clock.uk_today()
     return render("team/dashboard.html", numbers=team.dashboard(today), today=today,
                   week_end=today + team.WEEK,
                   days_text=team.days_text, decision_due=lambda case: case.request_received
-                  + cases.DECISION_TO_ASSESS)
-
+                  + statutory.DECISION_TO_ASSESS)
 
 # --- Officers ----------------------------------------------------------------------------------
 
@@ -112,7 +105,6 @@ def officers():
     return render("team/officers.html", officers=team.officers(), errors=errors, email=email,
                   status=422 if errors else 200)
 
-
 # --- Professional accounts ---------------------------------------------------------------------
 
 @bp.route("/accounts")
@@ -120,14 +112,12 @@ def officers():
 def accounts():
     """New professional registrations, newest first, by check status."""
     show = team.normalise_account_filter(request.args.get("show"))
-    listing = team.professional_accounts(show, people.page_number(request.args.get("page")))
+    listing = team.professional_accounts(show, paging.page_number(request.args.get("page")))
     return render("team/accounts.html", listing=listing, show=show,
                   filters=team.ACCOUNT_FILTERS, state=team.account_state)
 
-
 def _account_or_404(user_id):
     return team.professional_by_id(user_id) or abort(404)
-
 
 @bp.route("/accounts/<int:user_id>")
 @access("officer")
@@ -136,13 +126,11 @@ def account(user_id):
     user = _account_or_404(user_id)
     return _account_page(user)
 
-
 def _account_page(user, errors=None, reason=""):
     return render("team/account.html", user=user, state=team.account_state(user),
                   profiles=list(user.work_profiles.where(
                       WorkProfile.ended_at.is_null())),
                   errors=errors or {}, reason=reason, status=422 if errors else 200)
-
 
 @bp.route("/accounts/<int:user_id>/verify", methods=["POST"])
 @access("officer")
@@ -151,7 +139,6 @@ def verify_account(user_id):
     team.verify_account(_me(), user, ip=client_ip())
     flash_success(f"{user.display_name}'s account has been checked.")
     return redirect(url_for("team.accounts", show="awaiting"), 303)
-
 
 @bp.route("/accounts/<int:user_id>/reject", methods=["POST"])
 @access("officer")
@@ -164,23 +151,21 @@ def reject_account(user_id):
     flash_success(f"{user.display_name}'s account has been rejected and they have been told why.")
     return redirect(url_for("team.accounts", show="awaiting"), 303)
 
-
 # --- The case page -----------------------------------------------------------------------------
 
 def _case_page(person, *, errors=None, typed=None, status=200):
-    case = cases.case_for(person)
-    today = team.today()
+    case = statutory.case_for(person)
+    today = clock.uk_today()
     return render(
         "team/case.html", person=person, case=case, today=today,
-        key_dates=cases.key_dates(case, today) if case else [],
-        comment_window=cases.comment_window(case, today) if case else (False, None),
-        links=team.links_of(person), officers=team.officers(), phases=cases.PHASES,
+        key_dates=statutory.key_dates(case, today) if case else [],
+        comment_window=statutory.comment_window(case, today) if case else (False, None),
+        links=team.links_of(person), officers=team.officers(), phases=vocab.PHASES,
         trail=team.audit_trail(person.id),
         # The casework partials on this page name forms, statuses and times with these.
-        form_title=messages.form_title, uk_time=submissions.uk_time,
-        status_labels=submissions.STATUS_LABELS,
+        form_title=messages.form_title, uk_time=clock.uk_time,
+        status_labels=vocab.FORM_STATUS_LABELS,
         errors=errors or {}, typed=typed or {}, status=status)
-
 
 @bp.route("/people/<int:person_id>")
 @access("officer")
@@ -189,7 +174,6 @@ def case(person_id):
     person = _person_or_404(person_id)
     team.record_view(_me(), person, "case", ip=client_ip())
     return _case_page(person)
-
 
 @bp.route("/people/<int:person_id>/details", methods=["GET", "POST"])
 @access("officer")
@@ -210,13 +194,12 @@ def details(person_id):
     return render("team/details.html", form=form, person=person, errors=errors,
                   status=422 if errors else 200)
 
-
 @bp.route("/people/<int:person_id>/open-case", methods=["GET", "POST"])
 @access("officer")
 def open_case(person_id):
     """Open a case: the date the request was received and the officer it is assigned to."""
     person = _person_or_404(person_id)
-    if cases.case_for(person) is not None:
+    if statutory.case_for(person) is not None:
         flash_success("This child already has a case.")
         return redirect(_case_url(person), 303)
     errors, typed, chosen = {}, _typed_date(None), str(_me().id)
@@ -232,19 +215,19 @@ def open_case(person_id):
                                      "Select an officer from the list")) if v}
         if not errors:
             _case, problem = team.open_case(_me(), person, request_received=received,
-                                            assigned=assigned, ip=client_ip(), today=team.today())
+                                            assigned=assigned, ip=client_ip(),
+                                            today=clock.uk_today())
             flash_success(problem or "The case has been opened.")
             return redirect(_case_url(person), 303)
     return render("team/open_case.html", person=person, errors=errors, typed=typed,
                   chosen=chosen, officers=team.officers(), status=422 if errors else 200)
-
 
 @bp.route("/people/<int:person_id>/case", methods=["POST"])
 @access("officer")
 def update_case(person_id):
     """Save the phase and the officer of a case."""
     person = _person_or_404(person_id)
-    case = cases.case_for(person) or abort(404)
+    case = statutory.case_for(person) or abort(404)
     phase = request.form.get("phase", "")[:20]
     chosen = request.form.get("officer", "")[:20]
     assigned = team.officer_by_id(chosen)
@@ -255,17 +238,16 @@ def update_case(person_id):
         return _case_page(person, errors=errors, typed={"phase": phase, "officer": chosen},
                           status=422)
     if team.update_case(_me(), case, phase=phase, assigned=assigned, ip=client_ip(),
-                        today=team.today()):
+                        today=clock.uk_today()):
         flash_success("The case has been updated.")
     return redirect(_case_url(person, "case"), 303)
-
 
 @bp.route("/people/<int:person_id>/key-dates", methods=["GET", "POST"])
 @access("officer")
 def key_dates(person_id):
     """Record key dates and decisions; the statutory dates follow from them."""
     person = _person_or_404(person_id)
-    case = cases.case_for(person) or abort(404)
+    case = statutory.case_for(person) or abort(404)
     facts, errors = team.case_facts(case), {}
     typed = {name: _typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
     if request.method == "GET":
@@ -273,20 +255,19 @@ def key_dates(person_id):
     else:
         facts, typed, errors = _read_facts()
         if not errors:
-            errors = cases.fact_problems(facts, team.today())
+            errors = statutory.fact_problems(facts, clock.uk_today())
         if not errors:
-            if team.record_facts(_me(), case, facts, ip=client_ip(), today=team.today()):
+            if team.record_facts(_me(), case, facts, ip=client_ip(), today=clock.uk_today()):
                 flash_success("The key dates have been saved.")
             return redirect(_case_url(person, "key-dates"), 303)
     return render("team/key_dates.html", person=person, case=case, facts=facts, typed=typed,
                   errors={_anchor(k): v for k, v in errors.items()}, field_errors=errors,
-                  fields=cases.FACTS, decisions=cases.DECISIONS,
+                  fields=statutory.FACTS, decisions=statutory.DECISIONS,
                   status=422 if errors else 200)
-
 
 def _read_facts():
     facts, typed, errors = {}, {}, {}
-    for name, label, kind in cases.FACTS:
+    for name, label, kind in statutory.FACTS:
         if kind == "date":
             facts[name], typed[name], problem = _date(name, label)
         else:
@@ -296,7 +277,6 @@ def _read_facts():
         if problem:
             errors[name] = problem
     return facts, typed, errors
-
 
 # --- Linking professionals and parents ---------------------------------------------------------
 
@@ -316,7 +296,6 @@ def link(person_id):
                   "a message.")
     return redirect(_case_url(person, "linked"), 303)
 
-
 @bp.route("/people/<int:person_id>/links/<int:link_id>/end", methods=["POST"])
 @access("officer")
 def unlink(person_id, link_id):
@@ -326,7 +305,6 @@ def unlink(person_id, link_id):
     team.end_link(_me(), link, ip=client_ip())
     flash_success(f"{link.user.display_name} is no longer linked to {person.full_name}.")
     return redirect(_case_url(person, "linked"), 303)
-
 
 # --- Merging duplicates ------------------------------------------------------------------------
 
@@ -358,12 +336,10 @@ def merge(person_id):
                   f"now holds everything from record {gone.id}.")
     return redirect(_case_url(keep), 303)
 
-
 def _merge_choose(person, errors=None, typed=""):
     return render("team/merge_choose.html", person=person,
                   candidates=team.possible_duplicates(person), errors=errors or {},
                   typed=typed, status=422 if errors else 200)
-
 
 def _merge_compare(person, other, errors=None):
     problem = team.merge_problem(person, other)

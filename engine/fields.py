@@ -140,7 +140,7 @@ def capital(text: str) -> str:
 
 # --- the field types --------------------------------------------------------------------------
 
-# --- The portal's one set of rules for contact details ---------------------------------------------
+# --- The portal's one set of rules for contact details ------------------------------------------
 # services/kernel/checks.py re-exports these (the engine may not import services), so a form field
 # and a WTForms view check an email, phone or postcode the same way.
 
@@ -152,7 +152,8 @@ EMAIL_PATTERN = re.compile(rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.[^\s@<>\"(),;:\[\]
 # Digits, spaces, brackets and hyphens (one leading +), and 7 to 20 digits in all.
 PHONE_PATTERN = re.compile(r"^(?=(?:\D*\d){7,20}\D*$)\+?[0-9 ()\-]+$")
 # A UK postcode (GIR 0AA included), any case, with or without its one space.
-POSTCODE_PATTERN = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$", re.IGNORECASE)
+POSTCODE_PATTERN = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$",
+                              re.IGNORECASE)
 
 
 def is_email(text: str) -> bool:
@@ -177,16 +178,16 @@ def normalise_postcode(text: str) -> str | None:
 
 
 def real_date(day: str, month: str, year: str) -> dt.date | None:
-    """The date in three GOV.UK date boxes (month as a number or a name, a four-digit year), or None.
+    """The date in three GOV.UK date boxes (month a number or a name, four-digit year), or None.
 
     The one day/month/year rule: services/kernel/checks.py builds its messages on it.
     """
     day, month, year = (clean_text(str(p or "")).lower() for p in (day, month, year))
-    if not re.fullmatch(r"\d{1,2}", day) or not re.fullmatch(r"\d{4}", year):
+    if not re.fullmatch(r"[0-9]{1,2}", day) or not re.fullmatch(r"[0-9]{4}", year):
         return None
     if month in MONTHS:
         month_number = MONTHS[month]
-    elif re.fullmatch(r"\d{1,2}", month):
+    elif re.fullmatch(r"[0-9]{1,2}", month):
         month_number = int(month)
     else:
         return None

@@ -1,9 +1,17 @@
 """Demo data: invented people only ("Zz" names, as in the seeds). Never real personal data."""
+import datetime as dt
+import io
+
 import pyotp
 
 import models
-from models import Organisation, User, WorkProfile, utcnow
-from services import accounts
+from models import Case, Link, Organisation, Person, User, WorkProfile, utcnow
+from services.cases import statutory
+from services.casework import advice, documents, messages
+from services.forms import pdf
+from services.identity import accounts
+from services.people import links
+from services.kernel import clock
 
 DEMO_PASSWORD = "demo-portal-password-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # printed, so the demo app user can sign in
@@ -65,18 +73,15 @@ DEMO_CHILDREN = (
 
 def _children_and_messages(senco, officer):
     """Zz children linked to the SENCo (by the SEN team, as in the seed) and a few messages."""
-    import datetime as dt
 
-    from models import Person
-    from services import messages, people
 
-    today = utcnow().date()
+    today = clock.uk_today()
     children = []
     for forename, surname, born, school, gender in DEMO_CHILDREN:
         person = Person.create(forename=forename, surname=surname, gender=gender,
                                date_of_birth=dt.date.fromisoformat(born), current_school=school,
                                address="1 Zz Street, Stockton-on-Tees", postcode="TS18 1ZZ")
-        people.link(person, senco, how="sen-team", linked_by=officer)
+        links.link(person, senco, how="sen-team", linked_by=officer)
         children.append(person)
     arlo, poppy = children[5], children[2]
     messages.send_message(
@@ -109,12 +114,9 @@ def _children_and_messages(senco, officer):
 def _cases(officer, officer2):
     """Cases at different stages (relative to today) for the SEN team's caseload and dashboard,
     a professional's duplicate record of Zzpoppy to match, and a registration to check."""
-    import datetime as dt
 
-    from models import Case, Link, Person
-    from services import cases
 
-    today = utcnow().date()
+    today = clock.uk_today()
     weeks = lambda n: dt.timedelta(weeks=n)  # noqa: E731
     days = lambda n: dt.timedelta(days=n)  # noqa: E731
 
@@ -122,7 +124,7 @@ def _cases(officer, officer2):
         return Person.get((Person.forename == forename) & (Person.surname == surname))
 
     def case(person, who, phase, **facts):
-        cases.save_case(Case(person=person), today, officer=who, phase=phase, **facts)
+        statutory.save_case(Case(person=person), today, officer=who, phase=phase, **facts)
 
     case(child("Zzarlo", "Zzbeetroot"), officer, "request", request_received=today - days(20))
     case(child("Zztheodore", "Zzthompson"), officer2, "request",
@@ -154,17 +156,14 @@ def _cases(officer, officer2):
 def _families_and_casework(app, officer):
     """A parent linked to zzEbony with the draft plan issued to her (comment window open), and an
     E4 advice request to the psychologist about Zzpoppy."""
-    import io
 
-    from models import Person
-    from services import advice, documents, pdf, people
 
-    today = utcnow().date()
+    today = clock.uk_today()
     parent = _user("parent@demo.example", "Zzpatricia", "Zzroberts", role="citizen", method="email")
     parent.citizen_kind = "parent"
     parent.save()
     ebony = Person.get((Person.forename == "zzEbony") & (Person.surname == "zzRoberts"))
-    people.link(ebony, parent, how="parent", linked_by=officer)
+    links.link(ebony, parent, how="parent", linked_by=officer)
     plan = pdf.render_html_pdf(
         "<html><body><h1>Draft Education, Health and Care Plan</h1>"
         "<p>zzEbony zzRoberts, born 22/05/2006. Demonstration document: invented data.</p>"

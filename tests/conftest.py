@@ -39,7 +39,7 @@ def client(app):
 @pytest.fixture
 def make_user(app):
     """Create an active user: make_user(email, role=..., two_step='email'|'totp'|'')."""
-    from services import accounts
+    from services.identity import accounts
 
     def make(email="pro@example.org", *, role="professional", two_step="email",
              password=PASSWORD, secret_answer="zzbiscuit", **fields):
@@ -109,7 +109,7 @@ def signed_in(app):
     Starts a server-side session (accounts.start_session) and puts its token where flask-login
     looks (``_user_id``). Returns the session token.
     """
-    from services import accounts
+    from services.identity import accounts
 
     def go(client, user, two_step_passed=True):
         with app.app_context():

@@ -24,6 +24,11 @@ def uk_today() -> dt.date:
     return uk_now().date()
 
 
+def long_date(day: dt.date | None) -> str:
+    """5 January 2026 (GOV.UK style); "" for no date."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
 def uk_time(value: dt.datetime | None) -> dt.datetime | None:
     """A database time (naive UTC, as ``models.utcnow`` stores) as UK local time; None stays None."""
     if value is None:

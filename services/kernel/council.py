@@ -2,14 +2,14 @@
 from flask import current_app
 
 
-def council() -> dict:
+def current_council() -> dict:
     """The council's details (name, team name, email, phone...) from the app's config."""
     return current_app.config["COUNCIL"]
 
 
 def team_name() -> str:
     """The SEN team's name as people see it ("Stockton SEN Team")."""
-    return council().get("team_name", "SEN Team")
+    return current_council().get("team_name", "SEN Team")
 
 
 def absolute_url(endpoint: str, **values) -> str:

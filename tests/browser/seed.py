@@ -31,7 +31,7 @@ import datetime as dt, json, sys
 import models
 from models import *
 from portal import create_app
-from services import accounts
+from services.identity import accounts
 app = create_app()
 args = json.loads(sys.argv[1])
 result = {}
@@ -97,7 +97,8 @@ def professional(portal, email: str, *, children=(), forename="Zzsally", surname
             user=user, professional_role=args["role"], organisation=org, house_number="1",
             street="Zz Lane", town="Stockton-on-Tees", postcode="TS18 1AA",
             country="United Kingdom", work_phone="01642 000000")
-        from services import messages, people
+        from services.casework import messages
+        from services.people import links, people
         children = []
         for child in args["children"]:
             person = Person.create(
@@ -105,7 +106,7 @@ def professional(portal, email: str, *, children=(), forename="Zzsally", surname
                 gender=child.get("gender", ""), current_school=child.get("current_school", ""),
                 date_of_birth=dt.date.fromisoformat(child["date_of_birth"]),
                 address="1 Zz Street, Stockton-on-Tees", postcode="TS18 1ZZ")
-            people.link(person, user, how="sen-team", linked_by=officer)
+            links.link(person, user, how="sen-team", linked_by=officer)
             children.append({**child, "id": person.id})
         sent = []
         for m in args["messages"]:
@@ -167,14 +168,14 @@ def user(portal, email: str, *, role: str = "professional", forename: str = "Zzs
 
 
 _CHILD_WITH_CASE = """
-    from services import cases
+    from services.cases import statutory
     a = args["child"]
-    kinds = {name: kind for name, _, kind in cases.FACTS}
+    kinds = {name: kind for name, _, kind in statutory.FACTS}
     facts = {name: dt.date.fromisoformat(value) if kinds[name] == "date" and value else value
              for name, value in a["facts"].items()}
     person = Person.create(forename=a["forename"], surname=a["surname"],
                            date_of_birth=dt.date.fromisoformat(a["date_of_birth"]))
-    cases.save_case(Case(person=person), phase=a["phase"],
+    statutory.save_case(Case(person=person), phase=a["phase"],
                     officer=a["officer_id"] or result.get("officer"), **facts)
     result["child"] = person.id
 """
@@ -182,7 +183,7 @@ _CHILD_WITH_CASE = """
 
 def child_with_case(portal, forename: str, surname: str, date_of_birth, *, phase: str = "assessment",
                     officer_id: int | None = None, **facts) -> int:
-    """A child and their Case at ``phase`` with key facts by services.cases.FACTS names (dates as
+    """A child and their Case at ``phase`` with key facts by services.cases.statutory.FACTS names (dates as
     datetime.date: request_received=..., decision_to_assess="yes", ...). Nobody is linked to the
     child (link through the UI). Returns the child's id."""
     return run(portal, _CHILD_WITH_CASE, child={

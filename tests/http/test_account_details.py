@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from models import AuditEvent, ChangeOfCircumstances, User, WorkProfile, utcnow
-from services import accounts
+from services.identity import accounts
 from tests.conftest import csrf_from, last_email
 
 WORK = {"professional_role": "SENCo", "organisation_name": "Zz Primary School",

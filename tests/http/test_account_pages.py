@@ -2,7 +2,7 @@
 import pytest
 
 from models import WorkProfile
-from services import accounts
+from services.identity import accounts
 
 PAGES = {
     "/account/": "Personal Details",

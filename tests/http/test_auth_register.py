@@ -5,7 +5,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from models import AuditEvent, Organisation, Outbox, User, WorkProfile
-from services import accounts
+from services.identity import accounts
 from tests.conftest import PASSWORD, csrf_from, last_email, link_from
 
 SECURITY = {"email": "new@example.org", "confirm_email": "New@Example.org", "password": PASSWORD,

@@ -3,7 +3,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from models import AuditEvent, Outbox, UserSession
-from services import accounts
+from services.identity import accounts
 from tests.conftest import csrf_from, last_email, link_from
 
 NEW_PASSWORD = "a-brand-new-long-passphrase-7"

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from models import AuditEvent, OneTimeCode, User, UserSession, utcnow
-from services import accounts
+from services.identity import accounts
 from tests.conftest import PASSWORD, code_from, csrf_from, last_email
 
 VAGUE = "The email address or password is not correct"

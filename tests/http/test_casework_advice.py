@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from models import AdviceRequest, AuditEvent, Link, Message
-from services.submissions import uk_today
+from services.kernel.clock import uk_today
 from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
 
 

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from models import AuditEvent, Case, Document, Share
-from services import cases
-from services.submissions import uk_today
+from services.cases import statutory
+from services.kernel.clock import uk_today
 from tests.http.test_casework_support import cw, docx_bytes, html, real_pdf  # noqa: F401
 
 
@@ -62,8 +62,8 @@ def test_issuing_the_draft_starts_the_comment_window_and_shares_it_with_parents(
     with cw.app.app_context():
         case = Case.get(Case.person == cw.child)
         assert case.draft_plan_issued == today
-        assert cases.comment_window(case, today) == (True, today + dt.timedelta(days=15))
-        assert cases.comment_window(case, today + dt.timedelta(days=16))[0] is False
+        assert statutory.comment_window(case, today) == (True, today + dt.timedelta(days=15))
+        assert statutory.comment_window(case, today + dt.timedelta(days=16))[0] is False
         assert [s.recipient_id for s in Share.select()] == [cw.parent.id]
     [message] = cw.messages_to(cw.parent, "shared")
     assert "Draft EHC Plan" in message.body and message.tab == "plan"
@@ -88,7 +88,7 @@ def test_final_plan_sets_final_plan_issued(cw):
     with cw.app.app_context():
         case = Case.get(Case.person == cw.child)
         assert case.final_plan_issued == uk_today()
-        assert cases.comment_window(case, uk_today()) == (False, None)
+        assert statutory.comment_window(case, uk_today()) == (False, None)
         assert Share.select().where(Share.recipient == cw.parent).count() == 2
 
 

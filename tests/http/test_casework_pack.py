@@ -29,18 +29,19 @@ def test_pack_has_index_forms_and_merged_attachments(cw):
     second = cw.accepted()  # its attachment (tests' tiny PDF_BYTES) has no readable pages
     cw.submitted()  # not accepted: not in the pack
     with cw.app.app_context():
-        from services import advice, pdf, submissions
+        from services.casework import advice
+        from services.forms import instances, pdf
         from models import FormInstance
         form_pages = []
         for instance_id in (first, second):
             instance = FormInstance.get_by_id(instance_id)
-            form = submissions.form_of(cw.app.extensions["forms"], instance)
+            form = instances.form_of(cw.app.extensions["forms"], instance)
             body = pdf.render_form_pdf(
-                form=form, journey=submissions.journey_for(form, instance.answers),
+                form=form, journey=instances.journey_for(form, instance.answers),
                 instance=instance, person=instance.person, council=cw.app.config["COUNCIL"],
                 submitter=instance.author,
-                work_profile_text=submissions.work_profile_text(instance),
-                attachment_names=submissions.attachment_names(instance))
+                work_profile_text=instances.work_profile_text(instance),
+                attachment_names=instances.attachment_names(instance))
             form_pages.append(len(PdfReader(io.BytesIO(body)).pages))
         assert [i.id for i in advice.accepted_instances(cw.child)] == [first, second]
     response = _pack(cw)

@@ -3,7 +3,7 @@ for the same step, whether run from the service or from `flask --app portal remi
 import datetime as dt
 
 from models import AdviceRequest, Message, Outbox
-from services import advice
+from services.casework import advice
 from tests.http.test_casework_support import cw  # noqa: F401  (fixture)
 
 TODAY = dt.date(2031, 3, 10)
@@ -113,7 +113,7 @@ def test_cli_command_refuses_a_bad_date(cw):
 
 
 def test_cli_default_is_today(cw):
-    from services.submissions import uk_today
+    from services.kernel.clock import uk_today
     _ask(cw, uk_today() - dt.timedelta(days=1))
     result = cw.app.test_cli_runner().invoke(args=["reminders"])
     assert result.exit_code == 0 and "Sent 1 reminder." in result.output

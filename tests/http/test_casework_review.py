@@ -3,7 +3,7 @@ the history of rounds and decisions, and the version check (two clicks, stale pa
 import re
 
 from models import AdviceRequest, AuditEvent, FormInstance, FormReview
-from services import submissions
+from services.forms import instances
 from tests.conftest import csrf_from
 from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
 from tests.http.test_forms_support import post_step
@@ -18,7 +18,7 @@ def test_queue_lists_submitted_forms_oldest_first_with_paging(cw):
     assert text.index(f"/team/review/{first}") < text.index(f"/team/review/{second}")
     assert "Zzthompson, Zzpoppy" in text and "Lesley Harris" in text
     assert "Generic File Upload Manager" in text
-    from services import advice
+    from services.casework import advice
     with cw.app.app_context():
         page = advice.review_queue(2, per_page=1)
     assert [r.id for r in page.rows] == [second] and page.pages == 2
@@ -111,14 +111,14 @@ def test_resubmission_through_the_service(cw):
     cw.decide(instance_id, "return", reason="Missing date")
     with cw.app.app_context():
         instance = FormInstance.get_by_id(instance_id)
-        form = submissions.form_of(cw.app.extensions["forms"], instance)
-        saved = submissions.save(instance, form, "upload",
+        form = instances.form_of(cw.app.extensions["forms"], instance)
+        saved = instances.save(instance, form, "upload",
                                  {"document_type": ["Correspondence"], "description": ["Now dated"],
                                   "document_date-day": ["1"], "document_date-month": ["2"],
                                   "document_date-year": ["2024"]},
                                  version=instance.version, user=cw.pro)
         assert saved.errors == {}
-        submission = submissions.submit(
+        submission = instances.submit(
             instance, form, user=cw.pro, version=saved.version,
             posted={"agree-0": ["yes"], "agree-1": ["yes"]},
             council_statements=cw.app.config["COUNCIL"]["declarations"])

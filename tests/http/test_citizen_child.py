@@ -7,7 +7,7 @@ import pytest
 
 import models
 from models import AuditEvent, Document
-from services.citizen import show_date
+from services.kernel.clock import long_date
 from tests.http.test_citizen_support import TODAY, family  # noqa: F401  (fixture)
 
 
@@ -67,9 +67,9 @@ def test_the_timeline_in_plain_english_with_due_in_n_days(family):
     received = TODAY - dt.timedelta(days=30)
     family.case(request_received=received)
     html = _html(family.client_for(family.parent).get(f"/family/children/{family.child.id}"))
-    assert f"The council received the request for an EHC needs assessment on {show_date(received)}." in html
+    assert f"The council received the request for an EHC needs assessment on {long_date(received)}." in html
     decide_by = received + dt.timedelta(weeks=6)
-    assert (f"The council must decide whether to carry out an assessment by {show_date(decide_by)} "
+    assert (f"The council must decide whether to carry out an assessment by {long_date(decide_by)} "
             "(due in 12 days).") in html
     assert "What happens next" in html and "What has happened" in html
 
@@ -82,11 +82,11 @@ def test_the_timeline_after_a_draft_plan_shows_the_comment_window(family):
                 draft_plan_issued=TODAY - dt.timedelta(days=3))
     html = _html(family.client_for(family.parent).get(f"/family/children/{family.child.id}"))
     closes = TODAY + dt.timedelta(days=12)
-    assert f"You can send your comments on the draft plan until {show_date(closes)} (due in 12 days)." in html
+    assert f"You can send your comments on the draft plan until {long_date(closes)} (due in 12 days)." in html
     assert "The council is writing Zzpoppy&#39;s EHC plan." in html
     assert "decided to carry out an EHC needs assessment" in html
     assert "The council sent you the draft EHC plan on" in html
-    assert f"Send your comments by {show_date(closes)} (due in 12 days)" in html
+    assert f"Send your comments by {long_date(closes)} (due in 12 days)" in html
 
 
 def test_an_overdue_date_says_so_and_who_to_ask(family):

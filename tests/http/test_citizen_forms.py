@@ -160,8 +160,8 @@ def test_comments_inside_the_window_show_the_deadline_and_can_be_sent(family):
     _open_window(family)
     client = family.client_for(family.parent)
     closes = TODAY + dt.timedelta(days=12)
-    from services.citizen import show_date
-    assert f"Send your comments by {show_date(closes)} (due in 12 days)" in _html(
+    from services.kernel.clock import long_date
+    assert f"Send your comments by {long_date(closes)} (due in 12 days)" in _html(
         client.get(f"/family/children/{family.child.id}"))
     started = _start(family, client, "draft-plan-comments")
     assert started.status_code == 303

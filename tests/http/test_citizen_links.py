@@ -8,7 +8,7 @@ import pytest
 
 import models
 from models import AuditEvent, Link, Message, Person, ReferenceCode
-from services import citizen
+from services.family import citizen
 from tests.http.test_citizen_support import family  # noqa: F401  (fixture)
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")

@@ -76,10 +76,10 @@ def test_add_more_rows_are_their_own_cards(world):
               {"name-0": "Zzmum", "relationship-0": "Mother", "name-1": "Zzdad",
                "relationship-1": "Father"})
     with world.app.app_context():
-        from services import submissions
+        from services.forms import instances
         instance = FormInstance.get_by_id(instance_id)
         form = world.app.extensions["forms"].get("early-years-request")
-        sections = submissions.summary_for(form, instance.answers, instance)
+        sections = instances.summary_for(form, instance.answers, instance)
     parents = next(s for s in sections if s.step_key == "parents")
     assert [item.title for item in parents.items] == ["Parent/Carer 1", "Parent/Carer 2"]
 
@@ -264,7 +264,7 @@ def test_pdf_only_once_submitted(world):
 
 
 def test_pdf_of_a_submitted_form(world):
-    pytest.importorskip("services.pdf")
+    pytest.importorskip("services.forms.pdf")
     instance_id = _submitted(world)
     response = world.client.get(f"/forms/{instance_id}/pdf")
     assert response.status_code == 200

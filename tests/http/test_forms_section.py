@@ -8,6 +8,7 @@ import pytest
 import models
 from models import (AuditEvent, Case, Document, FormInstance, FormReview, Link, Organisation,
                     Person, Share, Submission, WorkProfile)
+from services.kernel import clock
 from tests.conftest import csrf_from
 
 EARLY = "early-years-request"
@@ -410,8 +411,8 @@ def key_dates(html):
 
 
 def _today(monkeypatch, day):
-    from services import forms_section
-    monkeypatch.setattr(forms_section, "today", lambda: day)
+    noon = dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+    monkeypatch.setattr(clock, "_now", lambda: noon)
 
 
 def test_no_case_yet(client, pro, poppy):

@@ -7,7 +7,7 @@ import pytest
 
 import models
 from models import AuditEvent, Message, Outbox
-from services import messages
+from services.casework import messages
 from tests.conftest import last_email
 from tests.http.test_people_select import child
 

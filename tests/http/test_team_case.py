@@ -324,7 +324,7 @@ def test_link_a_professional_sends_a_message_and_an_email(app, client, officer, 
     assert "Zzsally Zzsenco" in html and "senco@example.org" in html
     assert "Zzoliver Zzofficer linked Zzsally Zzsenco to the child" in html
     # ...and the professional now sees the child.
-    from services import people
+    from services.people import people
     with app.app_context():
         assert people.person_for(pro, poppy.id) is not None
 

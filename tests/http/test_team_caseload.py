@@ -11,15 +11,17 @@ import pytest
 
 import models
 from models import Case, Person
-from services import cases, team
+from services.cases import statutory, team
+from services.kernel import clock
 
-TODAY = dt.date(2026, 3, 16)  # a Monday; services.team.today is patched to it
+TODAY = dt.date(2026, 3, 16)  # a Monday; the clock (services.kernel.clock._now) is set to its noon
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr(team, "today", lambda: TODAY)
+    noon = dt.datetime.combine(TODAY, dt.time(12), dt.timezone.utc)
+    monkeypatch.setattr(clock, "_now", lambda: noon)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def case_for(app, who, *, officer=None, phase="request", **facts):
     facts.setdefault("request_received", TODAY - dt.timedelta(days=10))
     with app.app_context():
         with models.db.atomic():
-            return cases.save_case(Case(person=who), TODAY, officer=officer, phase=phase, **facts)
+            return statutory.save_case(Case(person=who), TODAY, officer=officer, phase=phase, **facts)
 
 
 def names(response):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from models import AdviceRequest
-from services import team
+from services.cases import team
 from tests.http.test_team_caseload import TODAY, case_for, fixed_today, officer, person  # noqa: F401
 
 D = dt.timedelta

@@ -79,7 +79,7 @@ def test_merge_moves_everything_to_the_record_kept(app, client, officer, twins):
     html = client.get(f"/team/people/{first.id}").get_data(as_text=True)
     assert "merged the duplicate record Zzpoppy ZzThompson into this one" in html
     # The nursery's professional now finds the child under the kept record.
-    from services import people
+    from services.people import people
     with app.app_context():
         assert people.person_for(twins["nursery"], first.id) is not None
 
@@ -152,7 +152,7 @@ def test_a_failed_merge_changes_nothing(app, client, officer, twins, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("audit store down")
     monkeypatch.setattr(audit, "record", broken)
-    from services import team
+    from services.cases import team
     with app.app_context():
         with pytest.raises(RuntimeError):
             team.merge_people(officer, Person.get_by_id(first.id), Person.get_by_id(second.id))

@@ -14,7 +14,7 @@ import pyotp
 import models
 from models import (Attachment, FormInstance, Link, Organisation, Person, User, WorkProfile,
                     utcnow)
-from services import accounts
+from services.identity import accounts
 
 PASSWORD = "bench-portal-password-2026"
 FORM_KEY = "early-years-request"

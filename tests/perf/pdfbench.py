@@ -1,4 +1,4 @@
-"""PDF: time and peak memory of services.pdf.render_form_pdf, each case in its own process.
+"""PDF: time and peak memory of services.forms.pdf.render_form_pdf, each case in its own process.
 
 Cases: the Early Years request with 6 parents and 3 attachments, and a form with a 200-row Add
 More group (a bench-only schema, since no shipped form allows 200 rows). Peak memory is the
@@ -47,7 +47,7 @@ def _child_process(case):
     os.environ["PORTAL_INSTANCE"] = tmp
     from engine import Journey, load_form_text
     from portal import create_app
-    from services import pdf
+    from services.forms import pdf
     from tests.perf.data import fill
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench",

@@ -96,7 +96,7 @@ def _child_process():
     from flask import url_for
     from models import User
     from portal import create_app
-    from services import accounts
+    from services.identity import accounts
     from tests.perf.data import seed_scale
 
     app = create_app({"TESTING": False, "SECRET_KEY": "bench",

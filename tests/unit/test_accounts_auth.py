@@ -1,10 +1,10 @@
-"""services/accounts.py: the sign-in rules, TOTP, codes with a clock, officers."""
+"""services/identity/accounts.py: the sign-in rules, TOTP, codes with a clock, officers."""
 import datetime as dt
 
 import pyotp
 
 from models import Outbox, SignInAttempt, User, utcnow
-from services import accounts
+from services.identity import accounts
 from tests.conftest import PASSWORD, csrf_from, last_email, link_from
 
 

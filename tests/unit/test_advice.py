@@ -1,4 +1,4 @@
-"""services.advice: due dates, statuses, reminder steps, the reminders' compare-and-set and the
+"""services.casework.advice: due dates, statuses, reminder steps, the reminders' compare-and-set and the
 review decision rules."""
 import datetime as dt
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 
 import models
 from models import AdviceRequest, FormInstance, FormReview, Link, Person, Submission, User
-from services import advice
+from services.casework import advice
 
 TODAY = dt.date(2031, 5, 20)
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.cases import add_months, comment_window, describe_days, key_dates, next_deadline
+from services.cases.statutory import add_months, comment_window, describe_days, key_dates, next_deadline
 
 D = dt.date
 
@@ -102,12 +102,12 @@ def test_add_months(start, months, expected):
 
 def test_save_case_stores_the_next_deadline(app):
     import models
-    from services import cases
+    from services.cases import statutory
     with app.app_context():
         person = models.Person.create(forename="Zzalex", surname="Zzexample",
                                       date_of_birth=D(2019, 5, 1))
-        c = cases.open_case(person, request_received=D(2026, 1, 5), today=D(2026, 1, 6))
+        c = statutory.open_case(person, request_received=D(2026, 1, 5), today=D(2026, 1, 6))
         assert c.next_deadline == D(2026, 2, 16)
         with models.db.atomic():
-            cases.save_case(c, D(2026, 2, 1), decision_to_assess="yes", decision_date=D(2026, 2, 1))
+            statutory.save_case(c, D(2026, 2, 1), decision_to_assess="yes", decision_date=D(2026, 2, 1))
         assert models.Case.get_by_id(c.id).next_deadline == D(2026, 4, 27)

@@ -1,4 +1,4 @@
-"""services/citizen.py: reference codes, the plain-English timeline, the comment window, link
+"""services/family/citizen.py: reference codes, the plain-English timeline, the comment window, link
 requests and what a family may see."""
 import datetime as dt
 
@@ -6,7 +6,8 @@ import pytest
 
 import models
 from models import Case, Link, Person, ReferenceCode, User, utcnow
-from services import citizen
+from services.cases import windows
+from services.family import citizen
 
 DAY = dt.date(2026, 1, 5)
 
@@ -198,14 +199,14 @@ def test_stage_text(ctx, phase, words):
 
 def test_window_problem_applies_only_to_comments(ctx):
     person = _person()
-    assert citizen.window_problem("parent-carer-views", person, DAY) is None
-    assert "once the SEN Team has sent you the draft" in citizen.window_problem(
-        citizen.COMMENTS_FORM, person, DAY)
+    assert windows.window_problem("parent-carer-views", person, DAY) is None
+    assert "once the SEN Team has sent you the draft" in windows.window_problem(
+        windows.COMMENTS_FORM, person, DAY)
     Case.create(person=person, draft_plan_issued=DAY)
-    assert citizen.window_problem(citizen.COMMENTS_FORM, person, DAY + dt.timedelta(days=15)) is None
-    closed = citizen.window_problem(citizen.COMMENTS_FORM, person, DAY + dt.timedelta(days=16))
+    assert windows.window_problem(windows.COMMENTS_FORM, person, DAY + dt.timedelta(days=15)) is None
+    closed = windows.window_problem(windows.COMMENTS_FORM, person, DAY + dt.timedelta(days=16))
     assert closed.startswith("The time for comments on the draft plan ended on 20 January 2026.")
-    assert citizen.window_problem(citizen.COMMENTS_FORM, person.id, DAY) is None  # an id works too
+    assert windows.window_problem(windows.COMMENTS_FORM, person.id, DAY) is None  # an id works too
 
 
 def test_family_forms_are_the_citizen_startable_ones(ctx):

@@ -1,4 +1,4 @@
-"""services/pdf.py: the PDF of a form, its file name, escaping and the resource lock-down."""
+"""services/forms/pdf.py: the PDF of a form, its file name, escaping and the resource lock-down."""
 import datetime as dt
 import io
 import socket
@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from engine import Journey, load_form_text
 from models import FormInstance, Person, User
-from services import pdf
+from services.forms import pdf
 from tests.perf.data import value_for  # one filler for the PDF tests and the PDF benchmark
 
 FORM_KEY = "early-years-request"
@@ -329,7 +329,7 @@ def test_non_latin_names_are_printed_not_boxed(app):
     """DejaVu Sans is embedded so names like Nguyễn and Łukasz survive into the PDF."""
     from pypdf import PdfReader
     import io
-    from services.pdf import render_html_pdf, static_root
+    from services.forms.pdf import render_html_pdf, static_root
     with app.app_context():
         font = (static_root() / "fonts" / "DejaVuSans.ttf").as_posix()
         html = ('<html><head><style>@font-face { font-family: P; src: url("%s"); } '

@@ -1,4 +1,4 @@
-"""services/people.py: paging, filters, search words, date-of-birth rules, who may see whom."""
+"""services/people/people.py: paging, filters, search words, date-of-birth rules, who may see whom."""
 import datetime as dt
 from types import SimpleNamespace
 
@@ -6,7 +6,8 @@ import pytest
 
 import models
 from models import AuditEvent, Link, Person
-from services import people
+from services.kernel import paging
+from services.people import links, people
 
 
 @pytest.mark.parametrize("total, number, expected", [
@@ -19,7 +20,7 @@ from services import people
     (150, 2, [1, 2, 3]),
 ])
 def test_page_numbers_with_ellipses(total, number, expected):
-    page = people.Page([], total, number, 50)
+    page = paging.Page([], total, number, 50)
     assert page.numbers() == expected
     assert page.has_previous == (number > 1) and page.has_next == (number < page.pages)
 
@@ -29,13 +30,13 @@ def test_page_numbers_with_ellipses(total, number, expected):
     ("1" * 19, 10 ** 18), ("9" * 5000, 10 ** 18), ("٣", 1),
 ])
 def test_page_number_from_the_query_string(raw, expected):
-    assert people.page_number(raw) == expected
+    assert paging.page_number(raw) == expected
 
 
 def test_clamp_page():
-    assert people.clamp_page(10 ** 18, 120, 50) == 3
-    assert people.clamp_page(0, 120, 50) == 1
-    assert people.clamp_page(5, 0, 50) == 1
+    assert paging.clamp_page(10 ** 18, 120, 50) == 3
+    assert paging.clamp_page(0, 120, 50) == 1
+    assert paging.clamp_page(5, 0, 50) == 1
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -100,8 +101,8 @@ def _person(forename="Zzpoppy", surname="Zzthompson", born=dt.date(2012, 10, 8))
 def test_person_for_only_finds_my_current_links(db, make_user):
     me, other = make_user("me@example.org"), make_user("other@example.org")
     mine, theirs, ended = _person(), _person("Zzsecret"), _person("Zzgone")
-    people.link(mine, me)
-    people.link(theirs, other)
+    links.link(mine, me)
+    links.link(theirs, other)
     Link.create(user=me, person=ended, ended_at=models.utcnow())
     assert people.person_for(me, mine.id).link.user_id == me.id
     for bad in (theirs.id, ended.id, 0, -1, 10 ** 30, "abc", None, "1; DROP TABLE person"):
@@ -110,8 +111,8 @@ def test_person_for_only_finds_my_current_links(db, make_user):
 
 def test_duplicates_are_looked_for_among_my_children_only(db, make_user):
     me, other = make_user("me@example.org"), make_user("other@example.org")
-    people.link(_person(), me)
-    people.link(_person(), other)
+    links.link(_person(), me)
+    links.link(_person(), other)
     found = people.linked_duplicates(me, " ZZPOPPY", "zzthompson ", dt.date(2012, 10, 8))
     assert len(found) == 1 and found[0].link.user_id == me.id
     assert people.linked_duplicates(me, "Zzpoppy", "Zzthompson", dt.date(2012, 10, 9)) == []
@@ -120,7 +121,7 @@ def test_duplicates_are_looked_for_among_my_children_only(db, make_user):
 def test_update_details_records_before_and_after(db, make_user):
     me = make_user("me@example.org")
     person = _person()
-    people.link(person, me)
+    links.link(person, me)
     data = {name: getattr(person, name) for name in people.DETAIL_FIELDS}
     assert people.update_details(me, person, data) == {}
     changes = people.update_details(me, person, {**data, "surname": "Zzsmith",
@@ -137,7 +138,7 @@ def test_link_reopens_an_ended_link(db, make_user):
     person = _person()
     Link.create(user=me, person=person, ended_at=models.utcnow())
     assert not people.is_linked(me, person)
-    people.link(person, me, how="sen-team", linked_by=officer)
+    links.link(person, me, how="sen-team", linked_by=officer)
     assert people.is_linked(me, person)
     assert Link.select().count() == 1
     assert people.linked_users(person)[0].id == me.id

@@ -1,4 +1,4 @@
-"""services/submissions.py and services/uploads.py: versioned saves, rounds, access, file checks."""
+"""services/forms/instances.py and services/forms/uploads.py: versioned saves, rounds, access, file checks."""
 import datetime as dt
 import io
 import zipfile
@@ -7,8 +7,8 @@ import pytest
 
 import models
 from models import Attachment, FormInstance, Link, Organisation, Person, Submission, WorkProfile
-from services import submissions, uploads
-from services.submissions import NotEditable, Refused, VersionConflict
+from services.forms import instances, uploads
+from services.forms.instances import NotEditable, Refused, VersionConflict
 
 
 @pytest.fixture
@@ -28,16 +28,16 @@ def ctx(app, make_user):
 
 def _started(ctx, key="generic-file-upload"):
     form = ctx["registry"].get(key)
-    return submissions.start(ctx["pro"], ctx["child"], form), form
+    return instances.start(ctx["pro"], ctx["child"], form), form
 
 
 def test_save_is_a_compare_and_set_on_version(ctx):
     instance, form = _started(ctx)
-    saved = submissions.save(instance, form, "upload", {"description": ["First"]}, version=1,
+    saved = instances.save(instance, form, "upload", {"description": ["First"]}, version=1,
                              user=ctx["pro"], partial=True)
     assert saved.version == 2 and instance.version == 2
     with pytest.raises(VersionConflict):
-        submissions.save(instance, form, "upload", {"description": ["Stale"]}, version=1,
+        instances.save(instance, form, "upload", {"description": ["Stale"]}, version=1,
                          user=ctx["pro"], partial=True)
     fresh = FormInstance.get_by_id(instance.id)
     assert fresh.version == 2 and fresh.answers["upload"]["description"] == "First"
@@ -45,7 +45,7 @@ def test_save_is_a_compare_and_set_on_version(ctx):
 
 def test_a_full_save_reports_errors_but_keeps_valid_answers(ctx):
     instance, form = _started(ctx)
-    saved = submissions.save(instance, form, "upload",
+    saved = instances.save(instance, form, "upload",
                              {"description": ["Kept"], "document_date-day": ["31"],
                               "document_date-month": ["2"], "document_date-year": ["2020"]},
                              version=1, user=ctx["pro"])
@@ -62,21 +62,21 @@ def test_work_profile_must_be_the_authors(ctx):
     other = ctx["make_user"]("other@example.org")
     theirs = WorkProfile.create(user=other, professional_role="x",
                                 organisation=ctx["profile"].organisation)
-    saved = submissions.save(instance, form, "work-details", {"work_profile_id": [str(theirs.id)]},
+    saved = instances.save(instance, form, "work-details", {"work_profile_id": [str(theirs.id)]},
                              version=1, user=ctx["pro"])
     assert saved.errors == {"work_profile_id": "Select a work profile"}
-    saved = submissions.save(instance, form, "work-details",
+    saved = instances.save(instance, form, "work-details",
                              {"work_profile_id": [str(ctx["profile"].id)]}, version=2,
                              user=ctx["pro"])
     assert saved.errors == {} and FormInstance.get_by_id(instance.id).work_profile_id == ctx["profile"].id
 
 
 def _complete(ctx, instance, form):
-    submissions.save(instance, form, "work-details", {"work_profile_id": [str(ctx["profile"].id)]},
+    instances.save(instance, form, "work-details", {"work_profile_id": [str(ctx["profile"].id)]},
                      version=instance.version, user=ctx["pro"])
     Attachment.create(instance=instance, field="upload.files", filename="a.pdf", stored_name="s1",
                       size=4)
-    submissions.save(instance, form, "upload", {"document_type": ["Other"],
+    instances.save(instance, form, "upload", {"document_type": ["Other"],
                                                 "document_type_other": ["Note"],
                                                 "description": ["D"]},
                      version=instance.version, user=ctx["pro"])
@@ -90,20 +90,20 @@ def test_submit_creates_rounds_and_refuses_a_second_click(ctx):
     instance, form = _started(ctx)
     instance = _complete(ctx, instance, form)
     council = ctx["app"].config["COUNCIL"]["declarations"]
-    refused = submissions.submit(instance, form, user=ctx["pro"], version=instance.version,
+    refused = instances.submit(instance, form, user=ctx["pro"], version=instance.version,
                                  posted={"agree-0": ["yes"]}, council_statements=council)
     assert isinstance(refused, Refused) and list(refused.declarations) == ["agree-1"]
-    first = submissions.submit(instance, form, user=ctx["pro"], version=instance.version,
+    first = instances.submit(instance, form, user=ctx["pro"], version=instance.version,
                                posted=AGREED, council_statements=council)
     assert first.round == 1
     with pytest.raises(NotEditable):
-        submissions.submit(instance, form, user=ctx["pro"], version=instance.version,
+        instances.submit(instance, form, user=ctx["pro"], version=instance.version,
                            posted=AGREED, council_statements=council)
     instance = FormInstance.get_by_id(instance.id)
-    submissions.amend(instance, user=ctx["pro"], version=instance.version)
+    instances.amend(instance, user=ctx["pro"], version=instance.version)
     instance = FormInstance.get_by_id(instance.id)
     assert instance.status == "amending"
-    second = submissions.submit(instance, form, user=ctx["pro"], version=instance.version,
+    second = instances.submit(instance, form, user=ctx["pro"], version=instance.version,
                                 posted=AGREED, council_statements=council)
     assert second.round == 2
     assert Submission.select().where(Submission.instance == instance).count() == 2
@@ -113,7 +113,7 @@ def test_submit_with_a_stale_version_is_a_conflict(ctx):
     instance, form = _started(ctx)
     instance = _complete(ctx, instance, form)
     with pytest.raises(VersionConflict):
-        submissions.submit(instance, form, user=ctx["pro"], version=1, posted=AGREED,
+        instances.submit(instance, form, user=ctx["pro"], version=1, posted=AGREED,
                            council_statements=None)
 
 
@@ -122,23 +122,23 @@ def test_access_rules(ctx):
     colleague = ctx["make_user"]("colleague@example.org")
     Link.create(user=colleague, person=ctx["child"])
     officer = ctx["make_user"]("officer@example.org", role="officer")
-    assert submissions.instance_for(ctx["pro"], instance.id, edit=True) is not None
-    assert submissions.instance_for(colleague, instance.id) is None
-    assert submissions.instance_for(officer, instance.id) is not None
-    assert submissions.instance_for(officer, instance.id, edit=True) is None
+    assert instances.instance_for(ctx["pro"], instance.id, edit=True) is not None
+    assert instances.instance_for(colleague, instance.id) is None
+    assert instances.instance_for(officer, instance.id) is not None
+    assert instances.instance_for(officer, instance.id, edit=True) is None
     Link.update(ended_at=models.utcnow()).where(Link.user == ctx["pro"].id).execute()
-    assert submissions.instance_for(ctx["pro"], instance.id) is None
+    assert instances.instance_for(ctx["pro"], instance.id) is None
 
 
 def test_delete_only_drafts(ctx, tmp_path):
     instance, form = _started(ctx)
-    assert submissions.delete(instance, user=ctx["pro"], upload_dir=tmp_path / "up")
+    assert instances.delete(instance, user=ctx["pro"], upload_dir=tmp_path / "up")
     instance, form = _started(ctx)
     instance = _complete(ctx, instance, form)
-    submissions.submit(instance, form, user=ctx["pro"], version=instance.version, posted=AGREED,
+    instances.submit(instance, form, user=ctx["pro"], version=instance.version, posted=AGREED,
                        council_statements=None)
     instance = FormInstance.get_by_id(instance.id)
-    assert not submissions.delete(instance, user=ctx["pro"], upload_dir=tmp_path / "up")
+    assert not instances.delete(instance, user=ctx["pro"], upload_dir=tmp_path / "up")
     assert FormInstance.get_or_none(FormInstance.id == instance.id) is not None
 
 
@@ -166,10 +166,10 @@ steps:
                            stored_name="r0", size=1)
     a1 = Attachment.create(instance=instance, field="reports.1.report", filename="one.pdf",
                            stored_name="r1", size=1)
-    saved = submissions.save(instance, form, "reports",
+    saved = instances.save(instance, form, "reports",
                              {"author-0": ["A"], "author-1": ["B"]}, version=1, user=ctx["pro"])
     assert [r.get("report") for r in saved.answers["reports"]] == [[a0.id], [a1.id]]
-    saved = submissions.save(instance, form, "reports", {"author-0": ["A"], "author-1": ["B"]},
+    saved = instances.save(instance, form, "reports", {"author-0": ["A"], "author-1": ["B"]},
                              version=2, user=ctx["pro"], remove_row=0)
     assert [r["author"] for r in saved.answers["reports"]] == ["B"]
     assert saved.answers["reports"][0]["report"] == [a1.id]

@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from services import cases, team
+from services.cases import statutory, team
 
 TODAY = dt.date(2026, 3, 16)
 D = dt.timedelta
 
 
 def facts(**given):
-    base = {name: ("" if kind == "decision" else None) for name, _, kind in cases.FACTS}
+    base = {name: ("" if kind == "decision" else None) for name, _, kind in statutory.FACTS}
     base["request_received"] = TODAY - D(weeks=30)
     base.update(given)
     return base
@@ -19,7 +19,7 @@ def facts(**given):
 
 def test_a_whole_process_in_order_is_fine():
     request = TODAY - D(weeks=70)
-    assert cases.fact_problems(facts(
+    assert statutory.fact_problems(facts(
         request_received=request, decision_to_assess="yes", decision_date=request + D(weeks=6),
         assessment_start=request + D(weeks=6), decision_to_issue="yes",
         decision_to_issue_date=request + D(weeks=14), draft_plan_issued=request + D(weeks=16),
@@ -28,7 +28,7 @@ def test_a_whole_process_in_order_is_fine():
 
 
 def test_a_decision_not_to_assess_is_fine():
-    assert cases.fact_problems(facts(decision_to_assess="no",
+    assert statutory.fact_problems(facts(decision_to_assess="no",
                                      decision_date=TODAY - D(weeks=25)), TODAY) == {}
 
 
@@ -59,12 +59,12 @@ def test_a_decision_not_to_assess_is_fine():
      "Record the annual review meeting"),
 ])
 def test_facts_that_cannot_be_true_together(given, field, words):
-    problems = cases.fact_problems(facts(**given), TODAY)
+    problems = statutory.fact_problems(facts(**given), TODAY)
     assert field in problems and words in problems[field], problems
 
 
 def test_problems_come_in_process_order():
-    problems = cases.fact_problems(facts(request_received=None, annual_review_decision=TODAY,
+    problems = statutory.fact_problems(facts(request_received=None, annual_review_decision=TODAY,
                                          decision_to_assess="yes"), TODAY)
     assert list(problems) == ["request_received", "decision_date", "annual_review_decision"]
 

@@ -7,9 +7,13 @@ with someone who already has it adds nothing. No request objects here.
 """
 from __future__ import annotations
 
+from flask import current_app
+
 import models
 from models import Document, FormInstance, Share, User
-from services import advice, audit, messages, people
+from services import audit
+from services.casework import advice, messages
+from services.kernel import paging, vocab
 
 
 class SharingProblem(Exception):
@@ -22,9 +26,8 @@ class SharingProblem(Exception):
 
 def shareable_instance(person, instance_id) -> FormInstance | None:
     """An accepted form about ``person`` (only accepted advice is shared), else None."""
-    try:
-        instance_id = int(instance_id)
-    except (TypeError, ValueError):
+    instance_id = paging.parse_id(instance_id)
+    if instance_id is None:
         return None
     return FormInstance.get_or_none((FormInstance.id == instance_id)
                                     & (FormInstance.person == person)
@@ -33,9 +36,8 @@ def shareable_instance(person, instance_id) -> FormInstance | None:
 
 def shareable_document(person, document_id) -> Document | None:
     """A document on ``person``'s case that has not been removed, else None."""
-    try:
-        document_id = int(document_id)
-    except (TypeError, ValueError):
+    document_id = paging.parse_id(document_id)
+    if document_id is None:
         return None
     return Document.get_or_none((Document.id == document_id) & (Document.person == person)
                                 & Document.removed_at.is_null())
@@ -61,7 +63,7 @@ def _what(instance, document):
 
 
 def share(person, *, officer, recipient_ids, instance=None, document=None, ip="",
-          tab_names=people.TABS) -> list[Share]:
+          tab_names=vocab.TABS) -> list[Share]:
     """Share ``instance`` or ``document`` with the chosen parties. Raises SharingProblem when
     nobody is chosen, when someone chosen is not on the case, or when all of them already have
     it. Returns the new Share rows."""
@@ -70,10 +72,7 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, ip=""
     allowed = {u.id: u for u in candidates(person, instance=instance)}
     chosen, strangers = [], []
     for raw in dict.fromkeys(recipient_ids or []):
-        try:
-            user = allowed.get(int(raw))
-        except (TypeError, ValueError):
-            user = None
+        user = allowed.get(paging.parse_id(raw))
         (chosen if user else strangers).append(user)
     if strangers:
         raise SharingProblem({"recipients": "You can only share with people linked to this "
@@ -105,7 +104,6 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, ip=""
 
 
 def _form_tab(form_key):
-    from flask import current_app
     registry = current_app.extensions.get("forms")
     if form_key and registry is not None and form_key in registry:
         return registry.get(form_key).tab
@@ -122,6 +120,6 @@ def share_with_parents(person, document, *, officer) -> list[User]:
         messages.send_message(
             user, "shared", f"Information shared with you: {advice.list_name(person)}",
             f"The {advice._team()} has shared the {document.title} with you for "
-            f"{person.full_name}. You can find it on the {people.TABS.get(document.tab, '')} tab.",
+            f"{person.full_name}. You can find it on the {vocab.TABS.get(document.tab, '')} tab.",
             sender=officer, person=person, tab=document.tab)
     return parents

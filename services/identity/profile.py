@@ -4,7 +4,6 @@ change of circumstances and turning on Two Step Verification.
 Views pass plain values in; nothing here reads the request. Every change is audited (never with a
 password, code, token or secret answer) and its emails are queued in the same transaction.
 """
-import datetime as dt
 import hmac
 import re
 import time
@@ -15,11 +14,10 @@ from peewee import IntegrityError
 
 import models
 from models import ChangeOfCircumstances, Organisation, UserSession, WorkProfile, utcnow
-from services import accounts, audit, mail
+from services import audit, mail
+from services.identity import accounts
+from services.kernel import checks
 
-TITLES = ["Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof", "Rev"]
-GENDERS = ["Female", "Male", "Non-binary", "Prefer not to say"]
-COUNTRIES = ["United Kingdom", "Republic of Ireland", "Other"]  # as on the registration form
 PERSONAL_FIELDS = ("title", "forename", "surname", "gender")
 WORK_FIELDS = ("professional_role", "house_number", "house_name", "building_name", "street",
                "district", "town", "postcode", "country", "work_phone", "mobile")
@@ -27,17 +25,6 @@ TWO_STEP_METHODS = {"email": "Email", "totp": "Authenticator app"}
 CIRCUMSTANCE_KINDS = {"new-organisation": "I am moving to a new organisation",
                       "leaving": "I am leaving my role"}
 EMAIL_CHANGE_MAX_AGE = 48 * 3600  # seconds an email-change link lives
-EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]{2,}$")
-POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{10,20}$")
-
-
-def fold_email(email):
-    return (email or "").strip().lower()
-
-
-def looks_like_email(email):
-    return bool(EMAIL_RE.match(email or "")) and len(email) <= 254
 
 
 # --- Personal details --------------------------------------------------------------------------
@@ -120,7 +107,7 @@ def request_email_change(user, new_email, *, council, link_for, ip=""):
     (no one learns who is registered) and send that address a notice instead of a link, so its
     owner knows someone tried to use it. ``link_for(token)`` makes the absolute link.
     """
-    new_email = fold_email(new_email)
+    new_email = checks.fold_email(new_email)
     with models.db.atomic():
         owner = accounts.find_user(new_email)
         if owner is not None:
@@ -204,22 +191,6 @@ def change_secret_question(user, question, answer, *, ip=""):
 
 
 # --- Change of circumstances -------------------------------------------------------------------
-
-def parse_date(day, month, year):
-    """A date from the three GOV.UK date boxes, or an error sentence (as a str)."""
-    parts = [(day or "").strip(), (month or "").strip(), (year or "").strip()]
-    if not all(parts):
-        missing = [name for name, value in zip(("day", "month", "year"), parts) if not value]
-        if len(missing) == 3:
-            return "Enter the date the change happens"
-        return "The date must include a " + " and a ".join(missing)
-    if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-        return "The date must be a real date, for example 27 3 2026"
-    try:
-        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        return "The date must be a real date, for example 27 3 2026"
-
 
 def record_circumstances(user, *, kind, organisation_name, effective_date, details, council, ip=""):
     """Record a change of circumstances and send it to the SEN team's mailbox."""

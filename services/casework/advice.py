@@ -14,23 +14,27 @@ is changed with a compare-and-set in the same transaction as the message, so two
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from peewee import JOIN, Value
+from pypdf import PdfReader, PdfWriter
 
 import models
-from models import AdviceRequest, FormInstance, Link, User, utcnow
-from services import accounts, audit, messages, people
+from models import (AdviceRequest, Attachment, FormInstance, FormReview, Link, Person, Submission,
+                    User, utcnow)
+from services import audit
+from services.casework import messages
+from services.forms import instances, pdf, uploads
+from services.identity import accounts
+from services.kernel import clock, paging, vocab
+from services.kernel.council import current_council, team_name
+from services.people import links
 
 DEFAULT_DUE_DAYS = 42  # reg 8(2): six weeks
 DEFAULT_REMINDER_DAYS = 7
 OPEN = ("requested", "in-progress")
 EDITABLE = ("draft", "returned", "amending")
-STATUS_LABELS = {"requested": "Requested", "in-progress": "In progress", "received": "Received",
-                 "overdue": "Overdue", "cancelled": "Cancelled"}
-STATUS_TAGS = {"requested": "govuk-tag--blue", "in-progress": "govuk-tag--yellow",
-               "received": "govuk-tag--green", "overdue": "govuk-tag--red",
-               "cancelled": "govuk-tag--grey"}
 PARTY_ROLES = ("professional", "citizen")
 
 
@@ -63,9 +67,8 @@ def parties(person) -> list[User]:
 
 def party(person, user_id) -> User | None:
     """The linked professional or parent ``user_id``, or None when they are not on the case."""
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
+    user_id = paging.parse_id(user_id)
+    if user_id is None:
         return None
     return next((u for u in parties(person) if u.id == user_id), None)
 
@@ -73,7 +76,7 @@ def party(person, user_id) -> User | None:
 def requestable_forms(registry) -> list:
     """Every current form a professional or a family can be asked for, in the seed's order."""
     forms = [f for f in registry.current().values() if set(f.started_by) & set(PARTY_ROLES)]
-    order = people.SEED_ORDER
+    order = vocab.SEED_ORDER
     return sorted(forms, key=lambda f: (order.index(f.key) if f.key in order else len(order),
                                         f.title.lower()))
 
@@ -161,9 +164,7 @@ def request_advice(person, *, officer, registry, form_key, recipient_id=None, em
                 f"{recipient.display_name} has already been asked for the {form.title} "
                 f"(due {show_date(duplicate.due_date)}). Send a reminder instead.")})
         if needs_link:
-            link = people.link(person, recipient, how="sen-team", linked_by=officer)
-            # A new link shows on their list even if they had hidden the child before.
-            Link.update(hidden=False).where(Link.id == link.id).execute()
+            links.link(person, recipient, how="sen-team", linked_by=officer)
         advice = AdviceRequest.create(person=person, recipient=recipient, form_key=form.key,
                                       due_date=due, requested_by=officer)
         messages.send_message(
@@ -179,8 +180,7 @@ def request_advice(person, *, officer, registry, form_key, recipient_id=None, em
 
 
 def _team() -> str:
-    from flask import current_app
-    return current_app.config["COUNCIL"].get("team_name", "SEN Team")
+    return team_name()
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -217,11 +217,11 @@ class AdviceRow:
 
     @property
     def label(self):
-        return STATUS_LABELS[self.status]
+        return vocab.ADVICE_STATUS_LABELS[self.status]
 
     @property
     def tag(self):
-        return STATUS_TAGS[self.status]
+        return vocab.ADVICE_STATUS_TAGS[self.status]
 
     @property
     def reminders(self) -> list[str]:
@@ -251,15 +251,6 @@ def advice_rows(person, today) -> list[AdviceRow]:
         rows.append(AdviceRow(advice, messages.form_title(advice.form_key),
                               status_of(advice, today, instance), instance))
     return rows
-
-
-def advice_for(person, advice_id) -> AdviceRequest | None:
-    try:
-        advice_id = int(advice_id)
-    except (TypeError, ValueError):
-        return None
-    return AdviceRequest.get_or_none((AdviceRequest.id == advice_id)
-                                     & (AdviceRequest.person == person))
 
 
 def mark_received(instance, *, today=None) -> int:
@@ -331,8 +322,7 @@ def send_due_reminders(today, council=None) -> int:
     """Send every automatic reminder due on ``today`` (safe to run twice, or twice at once).
     Returns how many were sent."""
     if council is None:
-        from flask import current_app
-        council = current_app.config["COUNCIL"]
+            council = current_council()
     days_before = reminder_days_before(council)
     horizon = today + dt.timedelta(days=days_before)
     sent = 0
@@ -383,21 +373,19 @@ class ReviewProblem(Exception):
 
 def review_queue(page=1, per_page=REVIEW_PAGE_SIZE):
     """Every submitted form awaiting the SEN team, oldest first (child, form, author, date)."""
-    from models import Person
     waiting = FormInstance.status == "submitted"
     total = FormInstance.select().where(waiting).count()
-    number = people.clamp_page(page, total, per_page)
+    number = paging.clamp_page(page, total, per_page)
     rows = list(FormInstance.select(FormInstance, Person, User)
                 .join(Person, on=(FormInstance.person == Person.id))
                 .switch(FormInstance).join(User, on=(FormInstance.author == User.id))
                 .where(waiting)
                 .order_by(FormInstance.submitted_at, FormInstance.id)
                 .limit(per_page).offset((number - 1) * per_page))
-    return people.Page(rows, total, number, per_page)
+    return paging.Page(rows, total, number, per_page)
 
 
 def current_round(instance):
-    from models import Submission
     return (Submission.select().where(Submission.instance == instance)
             .order_by(Submission.round.desc()).first())
 
@@ -411,7 +399,6 @@ def decide(instance, *, officer, decision, reason, version, ip=""):
     the matching requests for advice received; returning messages the author with the reason.
     Returns (FormReview, new) where ``new`` is False for a repeated click.
     """
-    from models import FormReview
     reason = (reason or "").strip()
     if decision not in DECISIONS:
         raise ReviewProblem({"decision": "Select Accept or Return"})
@@ -464,7 +451,6 @@ class HistoryEvent:
 
 def history(instance) -> list[HistoryEvent]:
     """Every round and every decision, oldest first."""
-    from models import FormReview, Submission
     events = [HistoryEvent(s.submitted_at, s.round, "submitted", s.submitted_by)
               for s in Submission.select().where(Submission.instance == instance)]
     events += [HistoryEvent(r.at, r.round, r.decision, r.officer, r.reason)
@@ -495,7 +481,6 @@ def accepted_instances(person) -> list[FormInstance]:
 
 
 def _pdf_attachments(instance):
-    from models import Attachment
     return list(Attachment.select().where((Attachment.instance == instance)
                                           & Attachment.removed_at.is_null()
                                           & (Attachment.content_type == "application/pdf"))
@@ -504,8 +489,6 @@ def _pdf_attachments(instance):
 
 def _read_pdf(path):
     """A PdfReader with every page readable, or None (missing, damaged or encrypted file)."""
-    import io
-    from pypdf import PdfReader
     try:
         data = path.read_bytes()
         reader = PdfReader(io.BytesIO(data))
@@ -525,27 +508,24 @@ def advice_pack(person, *, registry, council, upload_dir, today, render_index):
 
     Returns (pdf bytes, entries), or (None, []) when there is no accepted advice.
     """
-    import io
-    from pypdf import PdfReader, PdfWriter
-    from services import pdf, submissions, uploads as _uploads
-    instances = accepted_instances(person)
-    if not instances:
+    accepted = accepted_instances(person)
+    if not accepted:
         return None, []
     parts, entries = [], []
-    for instance in instances:
+    for instance in accepted:
         form = registry.get(instance.form_key, instance.schema_version)
         body = pdf.render_form_pdf(
-            form=form, journey=submissions.journey_for(form, instance.answers),
+            form=form, journey=instances.journey_for(form, instance.answers),
             instance=instance, person=person, council=council, submitter=instance.author,
-            work_profile_text=submissions.work_profile_text(instance),
-            attachment_names=submissions.attachment_names(instance))
+            work_profile_text=instances.work_profile_text(instance),
+            attachment_names=instances.attachment_names(instance))
         reader = PdfReader(io.BytesIO(body))
-        submitted = submissions.uk_time(instance.submitted_at)
+        submitted = clock.uk_time(instance.submitted_at)
         entries.append(PackEntry(form.title, instance.author.display_name,
                                  submitted.date() if submitted else None, pages=len(reader.pages)))
         parts.append(reader)
         for attachment in _pdf_attachments(instance):
-            attached = _read_pdf(_uploads.path_of(attachment, upload_dir))
+            attached = _read_pdf(uploads.path_of(attachment, upload_dir))
             if attached is None:
                 entries.append(PackEntry(attachment.filename, instance.author.display_name, None,
                                          note="Could not be included: the file is damaged, "

@@ -6,14 +6,16 @@ says only that there is a new message: the kind, the form's name, the due date a
 INITIALS — never the child's name, date of birth, or the message's own subject and body (which may
 name the child). The reader signs in to see the rest.
 """
-import datetime as dt
-
 from flask import current_app
 
 import models
 from models import Message, utcnow
 from services import audit, mail
-from services.people import SQL_MAX_ID, TABS, Page, clamp_page, is_linked
+from services.kernel import clock, paging
+from services.kernel.council import absolute_url, current_council
+from services.kernel.paging import Page, clamp_page
+from services.kernel.vocab import TABS
+from services.people.people import is_linked
 
 KINDS = {
     "request": "Request to submit information",
@@ -36,13 +38,6 @@ def form_title(form_key):
         return form_key
 
 
-def _link(endpoint, **values):
-    # Built from the URL map directly so it works in the CLI (reminders) and inside a request
-    # without pushing a request context in the middle of the caller's transaction.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path
-
-
 def send_message(recipient, kind, subject, body, *, sender=None, person=None, form_key=None,
                  due_date=None, tab=None):
     """Write a message to ``recipient`` and queue the "you have a new message" email.
@@ -60,12 +55,10 @@ def send_message(recipient, kind, subject, body, *, sender=None, person=None, fo
     message = Message.create(recipient=recipient, sender=sender, person=person, kind=kind,
                              subject=subject[:300], body=body, form_key=form_key,
                              due_date=due_date, tab=tab)
-    council = current_app.config["COUNCIL"]
     mail.queue(recipient.email, "new-message", "You have a new message", kind="new-message",
-               council=council, kind_label=KINDS[kind],
+               council=current_council(), kind_label=KINDS[kind],
                initials=_initials(person), form_title=form_title(form_key),
-               due_date=due_date, link=_link("messages.show", message_id=message.id)
-               if "messages.show" in current_app.view_functions else current_app.config["BASE_URL"])
+               due_date=due_date, link=absolute_url("messages.show", message_id=message.id))
     return message
 
 
@@ -93,11 +86,8 @@ def inbox(user, page=1, per_page=PAGE_SIZE):
 
 def message_for(user, message_id):
     """The user's own message ``message_id``, or None (another user's message is None too)."""
-    try:
-        message_id = int(message_id)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < message_id <= SQL_MAX_ID:
+    message_id = paging.parse_id(message_id)
+    if message_id is None:
         return None
     return Message.get_or_none((Message.id == message_id) & (Message.recipient == user))
 
@@ -129,4 +119,4 @@ def days_until(due_date, today=None):
     """Days from today to ``due_date`` (negative when overdue)."""
     if due_date is None:
         return None
-    return (due_date - (today or dt.date.today())).days
+    return (due_date - (today or clock.uk_today())).days

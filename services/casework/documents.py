@@ -1,6 +1,6 @@
 """Documents the SEN team puts on a case: letters, the Draft EHC Plan and the Final EHC Plan.
 
-Files are checked like form uploads (services/uploads.py: extension allowlist AND content, so a
+Files are checked like form uploads (services/forms/uploads.py: extension allowlist AND content, so a
 renamed .exe is refused) — plans must be PDF or DOCX — and kept under UPLOAD_DIR with a random
 name. A letter lands on the Assessment tab, a plan on the EHC Plan tab. Issuing a draft plan
 records the date on the case (which opens the parents' 15-day comment window, reg 13(1)) and shares
@@ -15,7 +15,11 @@ from pathlib import Path
 
 import models
 from models import Case, Document
-from services import advice, audit, cases, sharing, uploads
+from services import audit
+from services.cases import statutory
+from services.casework import advice, sharing
+from services.forms import uploads
+from services.kernel import paging
 
 # kind -> (label, tab, accepted extensions)
 KINDS = {
@@ -48,11 +52,8 @@ def documents_of(person) -> list[Document]:
 
 
 def document_by_id(document_id) -> Document | None:
-    try:
-        document_id = int(document_id)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < document_id < 2 ** 63:
+    document_id = paging.parse_id(document_id)
+    if document_id is None:
         return None
     return Document.get_or_none((Document.id == document_id) & Document.removed_at.is_null())
 
@@ -110,11 +111,11 @@ def upload(person, *, officer, kind, title, filename, stream, issue=False, uploa
                 issued_on=today if kind in ("draft-plan", "final-plan") and (
                     issue or kind == "final-plan") else None,
                 uploaded_by=officer)
-            case = cases.case_for(person) or Case(person=person)
+            case = statutory.case_for(person) or Case(person=person)
             if kind == "draft-plan" and issue:
-                cases.save_case(case, today, draft_plan_issued=today)
+                statutory.save_case(case, today, draft_plan_issued=today)
             elif kind == "final-plan":
-                cases.save_case(case, today, final_plan_issued=today)
+                statutory.save_case(case, today, final_plan_issued=today)
             shared = (sharing.share_with_parents(person, document, officer=officer)
                       if issue and kind in ("draft-plan", "final-plan") else [])
             audit.record("document-uploaded", user=officer, ip=ip, object_type="document",

@@ -11,12 +11,18 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+import pyotp
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
-from models import OneTimeCode, User, UserSession, utcnow
+from models import (OneTimeCode, Organisation, SignInAttempt, User, UserSession, WorkProfile,
+                    utcnow)
+from services import audit, mail
+from services.kernel import checks
+from services.kernel.council import absolute_url, current_council
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -25,7 +31,7 @@ LOCK_AFTER_FAILURES = 10  # failures in a row that lock sign-in
 LOCK_FOR = dt.timedelta(minutes=15)
 SESSION_TOUCH_EVERY = dt.timedelta(seconds=60)  # write last_seen at most once a minute
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 # --- Passwords and secret answers ---------------------------------------------------------------
@@ -285,22 +291,9 @@ INVITE_MAX_AGE = 48 * 3600
 TOTP_STEP = 30
 
 
-def _council():
-    return current_app.config["COUNCIL"]
-
-
-def _link(endpoint, **values):
-    """An absolute link for an email, built on PORTAL_BASE_URL (works in requests and the CLI)."""
-    # Built from the URL map directly: pushing a request context here would run the teardown
-    # handlers (closing the database) in the middle of the caller's transaction.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path
-
-
 def _mail(user_or_email, template, subject, **context):
-    from services import mail
     to = getattr(user_or_email, "email", user_or_email)
-    return mail.queue(to, template, subject, kind=template, council=_council(), **context)
+    return mail.queue(to, template, subject, kind=template, council=current_council(), **context)
 
 
 def authenticate(email, password, now=None):
@@ -337,7 +330,6 @@ def send_lockout_notice(user):
 
 def begin_two_step(user, now=None):
     """A password was right and the account has 2SV: start an attempt (and email a code)."""
-    from models import SignInAttempt
     attempt = SignInAttempt.create(user=user, created_at=now or utcnow())
     if user.two_step_method == "email":
         send_sign_in_code(user, attempt, now=now)
@@ -346,14 +338,13 @@ def begin_two_step(user, now=None):
 
 def send_sign_in_code(user, attempt, now=None):
     code = issue_code(user, purpose="sign-in", attempt=attempt, now=now)
-    short = _council().get("short_name", "")
+    short = current_council().get("short_name", "")
     _mail(user, "verification-code", f"Your {short} SEND portal verification code", code=code,
           minutes=int(CODE_LIFETIME.total_seconds() // 60))
 
 
 def live_attempt(token, now=None):
     """The unfinished, unexpired sign-in attempt for ``token`` (kept in the cookie), or None."""
-    from models import SignInAttempt
     if not token:
         return None
     attempt = SignInAttempt.get_or_none(SignInAttempt.token == token)
@@ -379,7 +370,6 @@ def resend_problem(attempt, now=None):
 
 def check_totp(user, typed, now=None):
     """An authenticator-app code: "ok", "wrong" or "reused" (each time step works once only)."""
-    import pyotp
     code = clean_code(typed)
     if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
         return "wrong"
@@ -446,8 +436,6 @@ def fold_name(name):
 
 def organisation_named(name):
     """The organisation with this (folded) name, created when new."""
-    from peewee import IntegrityError
-    from models import Organisation
     name = " ".join((name or "").split())
     key = fold_name(name)
     found = Organisation.get_or_none(Organisation.name_key == key)
@@ -472,7 +460,6 @@ def register_professional(details, *, password_hash, answer_hash):
     activation email is sent again (nothing changed); "exists": the owner is told that someone
     tried to register with their address. The caller shows the same page for all three.
     """
-    from models import WorkProfile
     email = details["email"].strip().lower()
     existing = find_user(email)
     if existing is not None:
@@ -481,8 +468,8 @@ def register_professional(details, *, password_hash, answer_hash):
             send_activation(existing)
             return existing, "pending"
         _mail(existing, "already-registered", "Someone tried to register with your email address",
-              user=existing, login_link=_link("auth.login"),
-              reset_link=_link("auth.forgotten_password"))
+              user=existing, login_link=absolute_url("auth.login"),
+              reset_link=absolute_url("auth.forgotten_password"))
         return existing, "exists"
     user = User.create(email=email, password_hash=password_hash, role="professional",
                        status="pending", secret_question=details["secret_question"],
@@ -498,7 +485,7 @@ def register_professional(details, *, password_hash, answer_hash):
 def send_activation(user):
     token = make_token("activate", {"user": user.id, "email": user.email})
     _mail(user, "activation", "Professional Portal activation",
-          link=_link("auth.activate", token=token), hours=ACTIVATION_MAX_AGE // 3600)
+          link=absolute_url("auth.activate", token=token), hours=ACTIVATION_MAX_AGE // 3600)
 
 
 def activate(token, now=None):
@@ -531,7 +518,7 @@ def request_password_reset(email, answer):
         return None
     token = make_token("reset", {"user": user.id, "fp": password_fingerprint(user)})
     _mail(user, "password-reset", "Reset your password", user=user,
-          link=_link("auth.reset_password", token=token), minutes=RESET_MAX_AGE // 60)
+          link=absolute_url("auth.reset_password", token=token), minutes=RESET_MAX_AGE // 60)
     return user
 
 
@@ -555,10 +542,7 @@ def complete_reset(user, password, kind):
     clear_failures(user)
     if kind == "reset":
         _mail(user, "password-changed", "Your password has been changed", user=user,
-              reset_link=_link("auth.forgotten_password"))
-
-
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+              reset_link=absolute_url("auth.forgotten_password"))
 
 
 def create_officer(email):
@@ -566,9 +550,8 @@ def create_officer(email):
 
     Used by ``flask --app portal create-officer EMAIL``; returns a sentence for the console.
     """
-    from services import mail
-    email = (email or "").strip().lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+    email = checks.fold_email(email)
+    if not checks.is_email(email):
         return f"Not an email address: {email!r}. Nothing was created."
     with models.db.atomic():
         user = find_user(email)
@@ -578,8 +561,7 @@ def create_officer(email):
                            activated_at=utcnow())
         token = make_token("invite", {"user": user.id, "fp": password_fingerprint(user)})
         _mail(user, "officer-invitation", "You have been invited to the SEND Portal",
-              link=_link("auth.reset_password", token=token), hours=INVITE_MAX_AGE // 3600)
-        from services import audit
+              link=absolute_url("auth.reset_password", token=token), hours=INVITE_MAX_AGE // 3600)
         audit.record("officer-created", user=user, object_type="user", object_id=user.id)
     app = current_app._get_current_object()
     sent, waiting = mail.deliver_pending(app)

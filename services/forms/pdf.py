@@ -16,13 +16,14 @@ import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context, render_template
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-ROOT = Path(__file__).resolve().parent.parent
+from services.kernel import clock
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # What a refused resource becomes: an empty inline document. xhtml2pdf treats an empty (falsy)
 # answer from link_callback as "no rewrite" and would fetch the ORIGINAL address, so the
@@ -32,10 +33,6 @@ _NOTHING = "data:,"
 # Characters Windows, macOS or a Content-Disposition header cannot take in a file name.
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
-try:  # The dates people read are UK time; the database holds naive UTC.
-    _UK = ZoneInfo("Europe/London")
-except ZoneInfoNotFoundError:  # no tz database on this machine: show UTC rather than fail
-    _UK = None
 
 
 def static_root() -> Path:
@@ -114,15 +111,6 @@ def render_html_pdf(html: str) -> bytes:
     return out.getvalue()
 
 
-def _uk_time(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime) and _UK is not None:
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        return aware.astimezone(_UK)
-    return value
-
-
 def _paragraphs(text) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
 
@@ -148,9 +136,9 @@ def render_form_pdf(*, form, journey, instance, person, council, submitter,
         submitter=submitter, work_profile_text=work_profile_text, declarations=declarations,
         date_of_birth=dob.strftime("%d/%m/%Y") if dob else "Not provided",
         status=(getattr(instance, "status", "") or "draft"),
-        submitted_at=_uk_time(getattr(instance, "submitted_at", None)),
+        submitted_at=clock.uk_time(getattr(instance, "submitted_at", None)),
         version=getattr(instance, "schema_version", None) or form.version,
-        generated_at=_uk_time(dt.datetime.now(dt.timezone.utc)),
+        generated_at=clock.uk_now(),
         font_dir=(static_root() / "fonts").as_posix(),
     )
     return render_html_pdf(html)

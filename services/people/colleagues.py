@@ -25,7 +25,11 @@ from peewee import fn
 
 import models
 from models import DraftAccess, FormInstance, Link, Organisation, User, WorkProfile, utcnow
-from services import audit, messages, people, submissions
+from services import audit
+from services.casework import messages
+from services.forms import instances
+from services.kernel import paging
+from services.people import links
 
 
 class NotAColleague(Exception):
@@ -85,10 +89,10 @@ def colleagues_of(user, person=None) -> list[Colleague]:
 
 def colleague(user, colleague_id, person=None) -> Colleague:
     """The colleague ``colleague_id`` (a string from a form) or NotAColleague."""
-    text = str(colleague_id or "").strip()
-    if not text.isdigit() or len(text) > 18:
+    colleague_id = paging.parse_id(colleague_id)
+    if colleague_id is None:
         raise NotAColleague()
-    chosen = next((c for c in colleagues_of(user, person) if c.user.id == int(text)), None)
+    chosen = next((c for c in colleagues_of(user, person) if c.user.id == colleague_id), None)
     if chosen is None:
         raise NotAColleague()
     return chosen
@@ -107,7 +111,7 @@ def give_access(user, person, colleague_id, *, share_drafts=False, ip="") -> Col
     chosen = colleague(user, colleague_id, person)
     with models.db.atomic():
         if not chosen.has_access:
-            chosen.link = people.link(person, chosen.user, how="colleague", linked_by=user)
+            chosen.link = links.link(person, chosen.user, how="colleague", linked_by=user)
             _record("colleague-access-given", user, person.id, chosen.user, ip)
             messages.send_message(
                 chosen.user, "general", "A colleague gave you access to a child's record",
@@ -126,7 +130,7 @@ def remove_access(user, person, colleague_id, *, ip="") -> Colleague:
     if chosen.removable_by != user.id:
         raise NotAColleague()
     with models.db.atomic():
-        Link.update(ended_at=utcnow()).where(Link.id == chosen.link.id).execute()
+        links.end(chosen.link)
         drafts = [d.id for d in FormInstance.select(FormInstance.id).where(
             (FormInstance.person == person) & (FormInstance.author == user))]
         if drafts:
@@ -143,7 +147,7 @@ def my_drafts(user, person) -> list[FormInstance]:
     """My open instances (draft, returned, being amended) about ``person``."""
     return list(FormInstance.select().where(
         (FormInstance.person == person) & (FormInstance.author == user)
-        & FormInstance.status.in_(submissions.EDITABLE)).order_by(FormInstance.id))
+        & FormInstance.status.in_(instances.EDITABLE)).order_by(FormInstance.id))
 
 
 def draft_sharing(drafts) -> dict[int, list[User]]:
@@ -158,10 +162,10 @@ def draft_sharing(drafts) -> dict[int, list[User]]:
 
 
 def _own_draft(user, person, instance_id):
-    text = str(instance_id or "").strip()
-    if not text.isdigit() or len(text) > 18:
+    instance_id = paging.parse_id(instance_id)
+    if instance_id is None:
         return None
-    return next((d for d in my_drafts(user, person) if d.id == int(text)), None)
+    return next((d for d in my_drafts(user, person) if d.id == instance_id), None)
 
 
 def _share(user, draft, colleague_user, ip):
@@ -191,16 +195,16 @@ def share_draft(user, person, instance_id, colleague_id, *, ip="") -> bool:
 def unshare_draft(user, person, instance_id, colleague_id, *, ip="") -> bool:
     """Stop a colleague continuing one of my drafts."""
     draft = _own_draft(user, person, instance_id)
-    text = str(colleague_id or "").strip()
-    if draft is None or not text.isdigit() or len(text) > 18:
+    colleague_id = paging.parse_id(colleague_id)
+    if draft is None or colleague_id is None:
         return False
     with models.db.atomic():
         gone = DraftAccess.delete().where((DraftAccess.instance == draft)
-                                          & (DraftAccess.user == int(text))).execute()
+                                          & (DraftAccess.user == colleague_id)).execute()
         if gone:
             audit.record("draft-unshared", user=user, ip=ip, object_type="form",
                          object_id=draft.id, person_id=draft.person_id,
-                         form_key=draft.form_key, colleague_id=int(text))
+                         form_key=draft.form_key, colleague_id=colleague_id)
     return bool(gone)
 
 
@@ -216,17 +220,17 @@ class Handover:
 
 def handover_counts(user) -> tuple[int, int]:
     """(my live links, my open drafts about those children) — what a handover would move."""
-    links = Link.select().where((Link.user == user) & Link.ended_at.is_null())
-    people_ids = [link.person_id for link in links]
+    mine = Link.select().where((Link.user == user) & Link.ended_at.is_null())
+    people_ids = [link.person_id for link in mine]
     drafts = (FormInstance.select().where(
-        (FormInstance.author == user) & FormInstance.status.in_(submissions.EDITABLE)
+        (FormInstance.author == user) & FormInstance.status.in_(instances.EDITABLE)
         & FormInstance.person.in_(people_ids)).count() if people_ids else 0)
     return len(people_ids), drafts
 
 
 def _work_profile_steps(registry, instance):
     try:
-        form = submissions.form_of(registry, instance)
+        form = instances.form_of(registry, instance)
     except KeyError:
         return []
     return [s.key for s in form.steps if s.kind == "work_profile"]
@@ -241,17 +245,17 @@ def hand_over(user, colleague_id, registry, *, ip="") -> Handover:
     chosen = colleague(user, colleague_id).user
     now = utcnow()
     with models.db.atomic():
-        links = list(Link.select().where((Link.user == user) & Link.ended_at.is_null()))
-        for link in links:
+        mine = list(Link.select().where((Link.user == user) & Link.ended_at.is_null()))
+        for link in mine:
             theirs = Link.get_or_none((Link.user == chosen) & (Link.person == link.person_id))
             if theirs is None or theirs.ended_at is not None:
-                people.link(link.person_id, chosen, how="handover", linked_by=user)
+                links.link(link.person_id, chosen, how="handover", linked_by=user)
             audit.record("person-handed-over", user=user, ip=ip, object_type="person",
                          object_id=link.person_id, person_id=link.person_id,
                          colleague=chosen.display_name, colleague_id=chosen.id)
         drafts = list(FormInstance.select().where(
-            (FormInstance.author == user) & FormInstance.status.in_(submissions.EDITABLE)
-            & FormInstance.person.in_([link.person_id for link in links]))) if links else []
+            (FormInstance.author == user) & FormInstance.status.in_(instances.EDITABLE)
+            & FormInstance.person.in_([link.person_id for link in mine]))) if mine else []
         for draft in drafts:
             answers = {k: v for k, v in draft.answers.items()
                        if k not in _work_profile_steps(registry, draft)}
@@ -263,15 +267,15 @@ def hand_over(user, colleague_id, registry, *, ip="") -> Handover:
             audit.record("form-author-changed", user=user, ip=ip, object_type="form",
                          object_id=draft.id, person_id=draft.person_id, form_key=draft.form_key,
                          from_user=user.id, to_user=chosen.id, colleague=chosen.display_name)
-        if links:
-            Link.update(ended_at=now).where(Link.id.in_([link.id for link in links])).execute()
+        if mine:
+            links.end(*mine)
         audit.record("handover", user=user, ip=ip, object_type="user", object_id=chosen.id,
-                     colleague=chosen.display_name, children=len(links), drafts=len(drafts))
-        if links:
+                     colleague=chosen.display_name, children=len(mine), drafts=len(drafts))
+        if mine:
             messages.send_message(
                 chosen, "general", "A colleague handed their children over to you",
-                f"{user.display_name} handed over {len(links)} child"
-                f"{'' if len(links) == 1 else 'ren'} and {len(drafts)} draft form"
+                f"{user.display_name} handed over {len(mine)} child"
+                f"{'' if len(mine) == 1 else 'ren'} and {len(drafts)} draft form"
                 f"{'' if len(drafts) == 1 else 's'} to you. You will find them in your SEND area.",
                 sender=user)
-    return Handover(chosen, len(links), len(drafts))
+    return Handover(chosen, len(mine), len(drafts))

@@ -21,36 +21,19 @@ has already checked the user's live Link to the child. No request objects here.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from models import Document, DraftAccess, FormInstance, FormReview, Share, User
-from services import cases, people, submissions
+from services.cases import statutory
+from services.forms import instances
+from services.kernel import clock, paging, vocab
+from services.people import people
 
 MAX_SEARCH = 100  # characters of a form search that are looked at
 
-# status -> (label, GOV.UK tag colour class)
-TAGS = {
-    "not-started": ("Not started", "govuk-tag--grey"),
-    "draft": ("Draft", "govuk-tag--blue"),
-    "submitted": ("Submitted", "govuk-tag--turquoise"),
-    "returned": ("Returned", "govuk-tag--red"),
-    "accepted": ("Accepted", "govuk-tag--green"),
-    "amending": ("Being amended", "govuk-tag--yellow"),
-}
 DOCUMENT_KINDS = {"letter": "Letter", "draft-plan": "Draft EHC Plan",
                   "final-plan": "Final EHC Plan", "other": "Document"}
-
-
-def today() -> dt.date:
-    """Today in the UK (tests replace this to move the statutory clock)."""
-    return submissions.uk_today()
-
-
-def long_date(day: dt.date | None) -> str:
-    """5 January 2026 (GOV.UK style)."""
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 # --- rows and actions ---------------------------------------------------------------------------
@@ -72,7 +55,7 @@ class Row:
     """One line of a tab: a form (not started), an instance, or a shared document."""
     title: str
     key: str  # the form key (or "document")
-    status: str | None = None  # a TAGS key; None for documents
+    status: str | None = None  # a vocab.FORM_TAGS key; None for documents
     tag: tuple | None = None  # (label, class) when not a status
     note: str = ""
     reason: str = ""  # the SEN team's reason for returning it
@@ -81,11 +64,11 @@ class Row:
 
     @property
     def tag_label(self):
-        return self.tag[0] if self.tag else TAGS[self.status][0]
+        return self.tag[0] if self.tag else vocab.FORM_TAGS[self.status][0]
 
     @property
     def tag_class(self):
-        return self.tag[1] if self.tag else TAGS[self.status][1]
+        return self.tag[1] if self.tag else vocab.FORM_TAGS[self.status][1]
 
 
 def clean_search(text) -> str:
@@ -108,20 +91,20 @@ def _matches(title, words):
 def _own_actions(user, form, instance, reviews):
     """Actions on one of my instances, by status (the seed's rules)."""
     actions, reason = [], ""
-    if instance.status in submissions.EDITABLE:
+    if instance.status in instances.EDITABLE:
         actions.append(Action("Continue", "forms.resume", {"instance_id": instance.id},
                               secondary=False))
         if instance.status == "returned":
             reason = reviews.get(instance.id, "")
-        if submissions.can_delete(user, instance):
+        if instances.can_delete(user, instance):
             actions.append(Action("Delete", "forms.delete", {"instance_id": instance.id},
                                   warning=True))
     else:
         actions.append(Action("View Details", "forms.view", {"instance_id": instance.id}))
-        if submissions.can_amend(user, instance):
+        if instances.can_amend(user, instance):
             actions.append(Action("Edit", "forms.edit", {"instance_id": instance.id},
                                   post=True, version=instance.version))
-        if form.pdf and instance.status in submissions.SUBMITTED:
+        if form.pdf and instance.status in instances.SUBMITTED:
             actions.append(Action("PDF", "forms.pdf", {"instance_id": instance.id}))
     return actions, reason
 
@@ -131,9 +114,9 @@ def _start(form, person):
                   post=True, secondary=False)
 
 
-def _returned_reasons(instances):
+def _returned_reasons(rows):
     """instance id -> the reason of the latest return, for returned instances."""
-    ids = [i.id for i in instances if i.status == "returned"]
+    ids = [i.id for i in rows if i.status == "returned"]
     if not ids:
         return {}
     reasons = {}
@@ -146,7 +129,7 @@ def _returned_reasons(instances):
 
 def _form_of(registry, instance):
     try:
-        return submissions.form_of(registry, instance)
+        return instances.form_of(registry, instance)
     except KeyError:  # a form the council has since withdrawn: nothing to open it with
         return None
 
@@ -164,13 +147,13 @@ def tab_rows(user, person, registry, tab, *, search="") -> list[Row]:
                   .join(DraftAccess).where(
                       (DraftAccess.user == user) & (FormInstance.person == person)
                       & (FormInstance.author != user) & FormInstance.form_key.in_(keys)
-                      & FormInstance.status.in_(submissions.EDITABLE)).order_by(FormInstance.id))
+                      & FormInstance.status.in_(instances.EDITABLE)).order_by(FormInstance.id))
     shared = list(FormInstance.select(FormInstance, User).join(User).switch(FormInstance)
                   .join(Share).where(
                       (Share.recipient == user) & (Share.person == person)
                       & (FormInstance.person == person) & (FormInstance.author != user)
                       & FormInstance.form_key.in_(keys)
-                      & FormInstance.status.in_(submissions.SUBMITTED))
+                      & FormInstance.status.in_(instances.SUBMITTED))
                   .distinct().order_by(FormInstance.submitted_at.desc(), FormInstance.id))
     reasons = _returned_reasons(mine)
     rows = []
@@ -186,13 +169,13 @@ def matches_elsewhere(registry, tab, search) -> dict[str, int]:
     if not words:
         return {}
     counts = {other: sum(1 for f in people.forms_for_tab(registry, other) if _matches(f.title, words))
-              for other in people.TABS if other != tab}
+              for other in vocab.TABS if other != tab}
     return {other: n for other, n in counts.items() if n}
 
 
 def _form_rows(user, person, registry, form, mine, theirs, shared, reasons):
     own = [i for i in mine if i.form_key == form.key]
-    may_start = submissions.may_start(user, form)
+    may_start = instances.may_start(user, form)
     rows = []
     for instance in own:
         instance_form = _form_of(registry, instance) or form
@@ -200,7 +183,7 @@ def _form_rows(user, person, registry, form, mine, theirs, shared, reasons):
         rows.append(Row(form.title, form.key, instance.status, reason=reason, actions=actions,
                         anchor=f"form-{instance.id}",
                         note=_dated(instance)))
-    open_own = any(i.status in submissions.EDITABLE for i in own)
+    open_own = any(i.status in instances.EDITABLE for i in own)
     if not own and may_start:
         rows.append(Row(form.title, form.key, "not-started", anchor=f"form-{form.key}",
                         actions=[_start(form, person)]))
@@ -225,8 +208,8 @@ def _form_rows(user, person, registry, form, mine, theirs, shared, reasons):
 
 def _dated(instance):
     if instance.submitted_at:
-        return f"Submitted {long_date(submissions.uk_time(instance.submitted_at).date())}"
-    return f"Started {long_date(submissions.uk_time(instance.created_at).date())}"
+        return f"Submitted {clock.long_date(clock.uk_time(instance.submitted_at).date())}"
+    return f"Started {clock.long_date(clock.uk_time(instance.created_at).date())}"
 
 
 def _document_rows(user, person, tab):
@@ -236,7 +219,7 @@ def _document_rows(user, person, tab):
         .distinct().order_by(Document.issued_on, Document.id))
     rows = []
     for document in documents:
-        issued = f"Issued {long_date(document.issued_on)}" if document.issued_on else ""
+        issued = f"Issued {clock.long_date(document.issued_on)}" if document.issued_on else ""
         rows.append(Row(document.title, "document", None,
                         tag=(DOCUMENT_KINDS.get(document.kind, "Document"), "govuk-tag--purple"),
                         note=issued, anchor=f"document-{document.id}",
@@ -253,11 +236,8 @@ def shared_document(user, person, document_id) -> Document | None:
 
     The caller has checked the user's live Link to the person.
     """
-    try:
-        document_id = int(document_id)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < document_id <= people.SQL_MAX_ID:
+    document_id = paging.parse_id(document_id)
+    if document_id is None:
         return None
     return (Document.select().join(Share).where(
         (Document.id == document_id) & (Document.person == person)
@@ -274,16 +254,16 @@ class KeyDateRow:
     happened: str  # "5 January 2026" or ""
     due: str  # the statutory date, "" when the step has no deadline
     describe: str  # "due in 3 days", "overdue by 2 days", "on time", ...
-    status: str  # cases.KeyDate.status: done | late | pending | overdue | recorded
+    status: str  # statutory.KeyDate.status: done | late | pending | overdue | recorded
     rule: str
 
 
 def key_dates_panel(person, *, today) -> list[KeyDateRow] | None:
-    """The key dates of the child's case (services.cases.key_dates), or None when the SEN team
+    """The key dates of the child's case (services.cases.statutory.key_dates), or None when the team
     has not recorded a request yet."""
-    case = cases.case_for(person)
+    case = statutory.case_for(person)
     if case is None or case.request_received is None:
         return None
-    return [KeyDateRow(k.label, long_date(k.happened), long_date(k.due), k.describe(today),
+    return [KeyDateRow(k.label, clock.long_date(k.happened), clock.long_date(k.due), k.describe(today),
                        k.status(today), k.rule)
-            for k in cases.key_dates(case, today)]
+            for k in statutory.key_dates(case, today)]

@@ -25,20 +25,13 @@ from engine.fields import getone
 import models
 from models import (Attachment, DraftAccess, FormInstance, Link, Person, Share, Submission,
                     WorkProfile, utcnow)
-from services import audit, uploads
-
-try:
-    from zoneinfo import ZoneInfo
-    UK = ZoneInfo("Europe/London")
-except Exception:  # pragma: no cover - no tz database: show UTC rather than fail
-    UK = dt.timezone.utc
+from services import audit
+from services.cases import windows
+from services.forms import uploads
+from services.kernel import clock, paging
 
 EDITABLE = ("draft", "returned", "amending")
 SUBMITTED = ("submitted", "accepted")
-CONFLICT_MESSAGE = ("This form was changed in another window or by another device. Reload the "
-                    "page to see the latest answers — your last change was not saved.")
-STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "amending": "Being edited",
-                 "returned": "Returned", "accepted": "Accepted"}
 
 
 class VersionConflict(Exception):
@@ -47,24 +40,6 @@ class VersionConflict(Exception):
 
 class NotEditable(Exception):
     """The instance is no longer in an editable state (e.g. already submitted)."""
-
-
-# --- time --------------------------------------------------------------------------------------
-
-def uk_now() -> dt.datetime:
-    return dt.datetime.now(UK)
-
-
-def uk_today() -> dt.date:
-    """Today in the UK: dates of birth and deadlines are UK dates."""
-    return uk_now().date()
-
-
-def uk_time(value: dt.datetime | None) -> dt.datetime | None:
-    """A naive-UTC database time as UK local time."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(UK)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -156,7 +131,7 @@ def form_of(registry, instance):
 
 
 def journey_for(form, answers) -> Journey:
-    return Journey(form, answers, today=uk_today())
+    return Journey(form, answers, today=clock.uk_today())
 
 
 def person_details(person) -> dict:
@@ -206,13 +181,14 @@ class Saved:
     answers: dict
     errors: dict
     version: int
-    saved_at: dt.datetime = dc_field(default_factory=uk_now)
+    saved_at: dt.datetime = dc_field(default_factory=clock.uk_now)
 
 
 def _own_profile(user, value: str) -> WorkProfile | None:
-    if not value.isdigit():
+    profile_id = paging.parse_id(value)
+    if profile_id is None:
         return None
-    return (WorkProfile.select().where((WorkProfile.id == int(value)) & (WorkProfile.user == user)
+    return (WorkProfile.select().where((WorkProfile.id == profile_id) & (WorkProfile.user == user)
                                        & WorkProfile.ended_at.is_null()).first())
 
 
@@ -287,7 +263,7 @@ def save(instance, form, step_key, posted: dict, *, version, user, add_row=False
         if remove_row is not None and step.repeat:
             _shift_row_files(instance, step, remove_row)
         answers, errors = save_step(form, current.answers, step_key, raw, add_row=add_row,
-                                    remove_row=remove_row, partial=partial, today=uk_today())
+                                    remove_row=remove_row, partial=partial, today=clock.uk_today())
         changed = (FormInstance.update(answers=answers, version=version + 1, updated_at=utcnow(),
                                        **profile_update)
                    .where((FormInstance.id == instance.id) & (FormInstance.version == version))
@@ -363,9 +339,7 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
     statements = form.declaration_statements(council_statements)
     declarations = check_declarations(statements, posted)
     missing = journey_for(form, instance.answers).missing_for_submit()
-    # Windows in law (the draft-plan comments, reg 13(1)) live with the citizen view.
-    from services import citizen
-    closed = citizen.window_problem(instance.form_key, instance.person_id, uk_today())
+    closed = windows.window_problem(instance.form_key, instance.person_id, clock.uk_today())
     if closed:
         missing = [(SUMMARY, closed), *missing]
     if declarations or missing:

@@ -12,7 +12,7 @@ What lives here:
   the forms they can fill in;
 - the draft-plan comment window (reg 13(1)): "Comments on the Draft EHC Plan" can be started and
   sent only while it is open. The engine refuses unknown schema keys, so the rule is keyed on the
-  form key here and called from the start route and from services.submissions.submit.
+  form key here and called from the start route and from services.forms.instances.submit.
 
 Every lookup of a child starts from the user's own live Link (how "parent" or "young-person"), so
 another family's child, document or form simply does not exist here. No request objects.
@@ -29,12 +29,18 @@ from flask import current_app
 import models
 from models import (AdviceRequest, Document, FormInstance, Link, Person, ReferenceCode, Share,
                     User, utcnow)
-from services import accounts, audit, cases, messages, people
+from services import audit
+from services.cases import statutory
+from services.casework import messages
+from services.forms import instances
+from services.identity import accounts
+from services.kernel import clock, paging
+from services.kernel.council import absolute_url, current_council, team_name
+from services.people import links, people
 
 FAMILY_LINKS = ("parent", "young-person")
 KINDS = {"parent": "Parent or carer", "young-person": "Young person (16 or over)"}
 YOUNG_PERSON_AGE = 16
-COMMENTS_FORM = "draft-plan-comments"
 # Relationships a family member can give when they enter a code (young people: "Myself").
 RELATIONSHIPS = ("Mother", "Father", "Step-parent", "Foster carer", "Grandparent",
                  "Legal guardian", "Other carer")
@@ -49,18 +55,9 @@ BAD_CODE = ("That reference code is not right, has already been used or has expi
 CODE_FORMAT = "Enter the 12-character reference code, like ABCD-EFGH-JKMN"
 
 
-def _council():
-    return current_app.config["COUNCIL"]
-
-
 def bad_code_message():
-    council = _council()
+    council = current_council()
     return BAD_CODE.format(team=council.get("team_name", "SEN Team"), phone=council.get("phone", ""))
-
-
-def show_date(day):
-    """16 February 2026."""
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 # --- Registration --------------------------------------------------------------------------------
@@ -83,8 +80,8 @@ def register_citizen(details, *, password_hash, answer_hash):
             return existing, "pending"
         accounts._mail(existing, "already-registered",
                        "Someone tried to register with your email address", user=existing,
-                       login_link=accounts._link("auth.login"),
-                       reset_link=accounts._link("auth.forgotten_password"))
+                       login_link=absolute_url("auth.login"),
+                       reset_link=absolute_url("auth.forgotten_password"))
         return existing, "exists"
     kind = details.get("citizen_kind")
     user = User.create(email=email, password_hash=password_hash, role="citizen", status="pending",
@@ -99,7 +96,7 @@ def send_activation(user):
     """The activation email for a family account (the shared /activate link)."""
     token = accounts.make_token("activate", {"user": user.id, "email": user.email})
     accounts._mail(user, "citizen-activation", "Activate your SEND portal account",
-                   link=accounts._link("auth.activate", token=token),
+                   link=absolute_url("auth.activate", token=token),
                    hours=accounts.ACTIVATION_MAX_AGE // 3600)
 
 
@@ -160,11 +157,12 @@ def withdraw_code(person, code_id, *, officer, ip=""):
     with models.db.atomic():
         changed = (ReferenceCode.update(status="withdrawn", decided_by=officer,
                                         decided_at=utcnow())
-                   .where((ReferenceCode.id == _int(code_id)) & (ReferenceCode.person == person)
+                   .where((ReferenceCode.id == paging.parse_id(code_id))
+                          & (ReferenceCode.person == person)
                           & (ReferenceCode.status == "unused")).execute())
         if changed:
             audit.record("reference-code-withdrawn", user=officer, ip=ip,
-                         object_type="reference-code", object_id=_int(code_id),
+                         object_type="reference-code", object_id=paging.parse_id(code_id),
                          person_id=person.id)
     return bool(changed)
 
@@ -228,14 +226,14 @@ def recent_decisions(limit=20):
 
 
 def request_by_id(request_id):
-    return ReferenceCode.get_or_none((ReferenceCode.id == _int(request_id))
+    return ReferenceCode.get_or_none((ReferenceCode.id == paging.parse_id(request_id))
                                      & (ReferenceCode.status == "pending"))
 
 
 def confirm(request, *, officer, ip="", today=None):
     """Confirm a link request: the family member is linked to the child and told. Returns an
     error sentence (nothing changed) or None."""
-    today = today or utcnow().date()
+    today = today or clock.uk_today()
     person, user = request.person, request.used_by
     if request.how == "young-person" and people.age_on(person.date_of_birth, today) < YOUNG_PERSON_AGE:
         return (f"{person.full_name} is under {YOUNG_PERSON_AGE}: a young person can have their "
@@ -247,10 +245,10 @@ def confirm(request, *, officer, ip="", today=None):
                    .execute())
         if changed != 1:
             return "This request has already been dealt with."
-        people.link(person, user, how=request.how, linked_by=officer)
+        links.link(person, user, how=request.how, linked_by=officer)
         messages.send_message(
             user, "general", f"You can now see information about {person.forename}",
-            f"The {_council().get('team_name', 'SEN Team')} has linked your account to "
+            f"The {current_council().get('team_name', 'SEN Team')} has linked your account to "
             f"{person.full_name}. Go to My children to see where things stand, what happens "
             "next and anything shared with you.", sender=officer, person=person)
         audit.record("link-request-confirmed", user=officer, ip=ip, object_type="user",
@@ -260,7 +258,7 @@ def confirm(request, *, officer, ip="", today=None):
 
 def refuse(request, *, officer, ip=""):
     """Refuse a link request (the code is spent); the family member is told to get in touch."""
-    council = _council()
+    council = current_council()
     with models.db.atomic():
         changed = (ReferenceCode.update(status="refused", decided_by=officer, decided_at=utcnow())
                    .where((ReferenceCode.id == request.id) & (ReferenceCode.status == "pending"))
@@ -293,13 +291,13 @@ def recently_ended(limit=20):
 def end_family_link(person, link_id, *, officer, ip=""):
     """End a parent's (or young person's) access to ``person``: what the council records. The
     family member is told. False when there is no such live family link."""
-    link = Link.get_or_none((Link.id == _int(link_id)) & (Link.person == person)
+    link = Link.get_or_none((Link.id == paging.parse_id(link_id)) & (Link.person == person)
                             & Link.how.in_(FAMILY_LINKS) & Link.ended_at.is_null())
     if link is None:
         return False
-    council = _council()
+    council = current_council()
     with models.db.atomic():
-        Link.update(ended_at=utcnow()).where(Link.id == link.id).execute()
+        links.end(link)
         messages.send_message(
             link.user, "general", "Your access to a child's information has ended",
             f"The {council.get('team_name', 'SEN Team')} has ended your access to information "
@@ -322,8 +320,8 @@ def my_children(user, today=None):
             .where(_family_link(user)).order_by(Person.forename, Person.surname, Person.id))
     out = []
     for person in rows:
-        case = cases.case_for(person)
-        out.append((person, case, cases.next_deadline(case, today) if case else None))
+        case = statutory.case_for(person)
+        out.append((person, case, statutory.next_deadline(case, today) if case else None))
     return out
 
 
@@ -360,11 +358,11 @@ def stage_text(person, case):
     if phase == "plan" and case.final_plan_issued:
         phase = "review"
     return STAGES.get(phase, STAGES["request"]).format(name=person.forename,
-                                                       team=_council().get("team_name", "SEN Team"))
+                                                       team=team_name())
 
 
 def _happened_text(kd, case):
-    day = show_date(kd.happened)
+    day = clock.long_date(kd.happened)
     if kd.key == "request":
         return f"The council received the request for an EHC needs assessment on {day}."
     if kd.key == "decision":
@@ -400,10 +398,10 @@ _DUE_TEXT = {
 
 
 def _due_text(kd, today):
-    base = _DUE_TEXT.get(kd.key, kd.label + " by {day}").format(day=show_date(kd.due))
+    base = _DUE_TEXT.get(kd.key, kd.label + " by {day}").format(day=clock.long_date(kd.due))
     if kd.key == "comments" and kd.status(today) == "overdue":
-        return f"The time for comments on the draft plan ended on {show_date(kd.due)}."
-    return f"{base} ({cases.describe_days(kd.days_left(today))})."
+        return f"The time for comments on the draft plan ended on {clock.long_date(kd.due)}."
+    return f"{base} ({statutory.describe_days(kd.days_left(today))})."
 
 
 def timeline(case, today):
@@ -411,7 +409,7 @@ def timeline(case, today):
     if case is None:
         return [], []
     done, upcoming = [], []
-    for kd in cases.key_dates(case, today):
+    for kd in statutory.key_dates(case, today):
         status = kd.status(today)
         if kd.happened:
             text = _happened_text(kd, case)
@@ -420,7 +418,7 @@ def timeline(case, today):
             done.append(Moment(kd.key, text, kd.happened, status))
         elif kd.due:
             upcoming.append(Moment(kd.key, _due_text(kd, today), kd.due, status,
-                                   cases.describe_days(kd.days_left(today))))
+                                   statutory.describe_days(kd.days_left(today))))
     return done, upcoming
 
 
@@ -437,16 +435,15 @@ def shared_documents(user, person):
 def shared_forms(user, person):
     """Forms shared with ``user`` about ``person`` — submitted or accepted only, so a draft
     (anyone's) never shows."""
-    from services.submissions import SUBMITTED
     return list(FormInstance.select().join(Share, on=(Share.instance == FormInstance.id))
                 .where((Share.recipient == user) & (Share.person == person)
-                       & (FormInstance.person == person) & FormInstance.status.in_(SUBMITTED))
+                       & (FormInstance.person == person) & FormInstance.status.in_(instances.SUBMITTED))
                 .order_by(FormInstance.submitted_at.desc(), FormInstance.id.desc()).distinct())
 
 
 def document_for(user, person, document_id):
     """A document shared with ``user`` about ``person``, else None (another family's id too)."""
-    document_id = _int(document_id)
+    document_id = paging.parse_id(document_id)
     if document_id is None:
         return None
     return (Document.select().join(Share, on=(Share.document == Document.id))
@@ -490,36 +487,6 @@ def asked_for(user, person):
         & AdviceRequest.status.in_(("requested", "in-progress"))).order_by(AdviceRequest.due_date))
 
 
-def comment_window(person, today):
-    """(open?, closes on) for comments on ``person``'s draft plan."""
-    case = cases.case_for(person)
-    if case is None:
-        return False, None
-    return cases.comment_window(case, today)
-
-
-def window_problem(form_key, person, today):
-    """Why this form cannot be started or sent today, or None. Only "Comments on the Draft EHC
-    Plan" has a window: from the draft plan until 15 days later (reg 13(1))."""
-    if form_key != COMMENTS_FORM:
-        return None
-    is_open, closes = comment_window(person, today)
-    if is_open:
-        return None
-    team = _council().get("team_name", "SEN Team")
-    case = cases.case_for(person)
-    if case is not None and case.final_plan_issued:
-        return ("The final EHC plan has been issued, so the time for comments on the draft plan "
-                f"has ended. Contact the {team} on {_council().get('phone', '')} if you want to "
-                "say something about the plan.")
-    if closes is None:
-        return (f"You can send comments once the {team} has sent you the draft EHC plan. "
-                f"Contact the {team} if you have a question about the plan.")
-    return (f"The time for comments on the draft plan ended on {show_date(closes)}. "
-            f"Contact the {team} on {_council().get('phone', '')} if you still want to "
-            "say something about the plan.")
-
-
 def add_child(user, details, *, ip=""):
     """A family tells us about a child so they can ask for an assessment (a legal right). The
     new Person is linked to the user and marked for the SEN team to match with its records; only
@@ -533,12 +500,3 @@ def add_child(user, details, *, ip=""):
         audit.record("person-added", user=user, ip=ip, object_type="person", object_id=person.id,
                      person_id=person.id, by="citizen")
     return person
-
-
-def _int(value):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= people.SQL_MAX_ID else None
-

@@ -6,44 +6,35 @@ linked to a child, which dates can be recorded). Every change is one transaction
 event and its emails. Views pass plain values in, including ``today``, so tests control time.
 """
 import datetime as dt
-import re
 from dataclasses import dataclass
 
-from flask import current_app
 from peewee import JOIN, Case as SQLCase, fn
 
 import models
 from models import (
     AdviceRequest, AuditEvent, Case, FormInstance, Link, Person, User, WorkProfile, utcnow,
 )
-from services import accounts, audit, cases, mail, messages
-from services.people import (
-    DETAIL_LABELS, PAGE_SIZE, SQL_MAX_ID, Page, clamp_page, search_terms,
-)
+from services import audit, mail
+from services.cases import statutory
+from services.casework import messages
+from services.identity import accounts
+from services.kernel import checks, paging, vocab
+from services.kernel.council import absolute_url, current_council, team_name
+from services.kernel.paging import Page, clamp_page
+from services.people import links
+from services.people.people import DETAIL_LABELS, PAGE_SIZE, search_terms
 
 WEEK = dt.timedelta(days=6)  # "due this week": today and the six days after it
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_REASON = 1000
 
-CASELOAD_PHASES = {"request": "Request", "assessment": "Assessment", "plan": "EHC Plan",
-                   "review": "Review", "closed": "Closed"}
 DUE_FILTERS = {"overdue": "Overdue", "week": "Due this week"}
 ACCOUNT_FILTERS = {"awaiting": "Awaiting check", "checked": "Checked", "rejected": "Rejected"}
 
 
-def today():
-    """Today in the UK (deadlines are UK dates)."""
-    from services.submissions import uk_today
-    return uk_today()
-
-
 def person_by_id(person_id):
     """Any person (officers see everyone), or None for unknown and impossible ids."""
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < person_id <= SQL_MAX_ID:
+    person_id = paging.parse_id(person_id)
+    if person_id is None:
         return None
     return Person.get_or_none(Person.id == person_id)
 
@@ -56,25 +47,10 @@ def officers():
 
 def officer_by_id(user_id):
     """The officer ``user_id`` (as text or int), or None."""
-    text = str(user_id or "").strip()
-    if not re.fullmatch(r"[0-9]{1,18}", text):
+    user_id = paging.parse_id(user_id)
+    if user_id is None:
         return None
-    return User.get_or_none((User.id == int(text)) & (User.role == "officer"))
-
-
-def _absolute(endpoint, **values):
-    # From the URL map, not url_for: no request context is pushed inside the caller's transaction.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path
-
-
-def email_problem(email):
-    """Why ``email`` is not an email address we can use, or None."""
-    if not email:
-        return "Enter an email address"
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        return "Enter an email address in the correct format, like name@example.com"
-    return None
+    return User.get_or_none((User.id == user_id) & (User.role == "officer"))
 
 
 # --- Officers ----------------------------------------------------------------------------------
@@ -85,7 +61,7 @@ def invite_officer(inviter, email, *, ip=""):
     Returns (user, None) or (None, message) when the email cannot be used.
     """
     email = (email or "").strip().lower()
-    problem = email_problem(email)
+    problem = checks.email_problem(email)
     if problem:
         return None, problem
     with models.db.atomic():
@@ -96,8 +72,8 @@ def invite_officer(inviter, email, *, ip=""):
         token = accounts.make_token("invite", {"user": user.id,
                                                "fp": accounts.password_fingerprint(user)})
         mail.queue(email, "officer-invitation", "You have been invited to the SEND Portal",
-                   kind="officer-invitation", council=current_app.config["COUNCIL"],
-                   link=_absolute("auth.reset_password", token=token),
+                   kind="officer-invitation", council=current_council(),
+                   link=absolute_url("auth.reset_password", token=token),
                    hours=accounts.INVITE_MAX_AGE // 3600)
         audit.record("officer-invited", user=inviter, ip=ip, object_type="user",
                      object_id=user.id, email=email)
@@ -144,10 +120,10 @@ def professional_accounts(show="awaiting", page=1, per_page=PAGE_SIZE):
 
 def professional_by_id(user_id):
     """A professional account, or None."""
-    text = str(user_id or "")
-    if not re.fullmatch(r"[0-9]{1,18}", text):
+    user_id = paging.parse_id(user_id)
+    if user_id is None:
         return None
-    return User.get_or_none((User.id == int(text)) & (User.role == "professional"))
+    return User.get_or_none((User.id == user_id) & (User.role == "professional"))
 
 
 def account_state(user):
@@ -166,8 +142,8 @@ def verify_account(officer, user, *, ip=""):
             user.status = "active" if user.activated_at else "pending"
         user.save()
         mail.queue(user.email, "team-account-verified", "Your account has been checked",
-                   kind="team-account-verified", council=current_app.config["COUNCIL"],
-                   user=user, link=_absolute("home.index"))
+                   kind="team-account-verified", council=current_council(),
+                   user=user, link=absolute_url("home.index"))
         audit.record("account-verified", user=officer, ip=ip, object_type="user",
                      object_id=user.id, before=before)
 
@@ -188,7 +164,7 @@ def reject_account(officer, user, reason, *, ip=""):
         user.save()
         accounts.end_all_sessions(user)
         mail.queue(user.email, "team-account-rejected", "Your account has not been approved",
-                   kind="team-account-rejected", council=current_app.config["COUNCIL"],
+                   kind="team-account-rejected", council=current_council(),
                    user=user, reason=reason)
         audit.record("account-rejected", user=officer, ip=ip, object_type="user",
                      object_id=user.id, reason=reason)
@@ -213,7 +189,7 @@ class CaseloadFilters:
         if officer not in ("", "mine", "none") and officer_by_id(officer) is None:
             officer = ""
         return cls(search=" ".join(search_terms(args.get("q"))),
-                   phase=phase if phase in CASELOAD_PHASES else "",
+                   phase=phase if phase in vocab.PHASE_LABELS else "",
                    officer=officer, due=due if due in DUE_FILTERS else "")
 
     def args(self):
@@ -276,7 +252,7 @@ def caseload(me, filters, *, page=1, today, per_page=PAGE_SIZE):
              .limit(per_page).offset((number - 1) * per_page))
     rows = list(query)
     for case in rows:
-        case.deadline = None if case.phase == "closed" else cases.next_deadline(case, today)
+        case.deadline = None if case.phase == "closed" else statutory.next_deadline(case, today)
     return Page(rows, total, number, per_page, {"filters": filters})
 
 
@@ -299,7 +275,7 @@ def people_to_match(*, search="", page=1, per_page=PAGE_SIZE):
 
 def days_text(day, today):
     """"due in 3 days" / "overdue by 2 days" for a date, or "" without one."""
-    return cases.describe_days((day - today).days) if day else ""
+    return statutory.describe_days((day - today).days) if day else ""
 
 
 # --- A child's case ----------------------------------------------------------------------------
@@ -317,9 +293,9 @@ def open_case(officer, person, *, request_received, assigned=None, ip="", today)
     Returns (case, None), or (None, message) when the person already has a case.
     """
     with models.db.atomic():
-        if cases.case_for(person) is not None:
+        if statutory.case_for(person) is not None:
             return None, "This child already has a case"
-        case = cases.open_case(person, request_received=request_received, officer=assigned,
+        case = statutory.open_case(person, request_received=request_received, officer=assigned,
                                today=today)
         Person.update(needs_matching=False).where(Person.id == person.id).execute()
         person.needs_matching = False
@@ -330,7 +306,7 @@ def open_case(officer, person, *, request_received, assigned=None, ip="", today)
 
 
 def phase_problem(phase):
-    return None if phase in cases.PHASE_LABELS else "Select a phase from the list"
+    return None if phase in vocab.PHASE_LABELS else "Select a phase from the list"
 
 
 def update_case(officer, case, *, phase, assigned, ip="", today):
@@ -344,13 +320,13 @@ def update_case(officer, case, *, phase, assigned, ip="", today):
         User.id.in_([v for v in (new["officer"], old["officer"]) if v]))}
     changes = {}
     if "phase" in changed:
-        changes["phase"] = [cases.PHASE_LABELS.get(old["phase"], old["phase"]),
-                            cases.PHASE_LABELS[phase]]
+        changes["phase"] = [vocab.PHASE_LABELS.get(old["phase"], old["phase"]),
+                            vocab.PHASE_LABELS[phase]]
     if "officer" in changed:
         changes["officer"] = [names.get(old["officer"], "Nobody"),
                               names.get(new["officer"], "Nobody")]
     with models.db.atomic():
-        cases.save_case(case, today, phase=phase, officer=assigned)
+        statutory.save_case(case, today, phase=phase, officer=assigned)
         audit.record("case-changed", user=officer, ip=ip, object_type="case", object_id=case.id,
                      person_id=case.person_id, changes=changes)
     return changes
@@ -358,19 +334,19 @@ def update_case(officer, case, *, phase, assigned, ip="", today):
 
 def case_facts(case):
     """The recorded facts of a case, as the key-dates form holds them."""
-    return {name: getattr(case, name) for name, _, _ in cases.FACTS}
+    return {name: getattr(case, name) for name, _, _ in statutory.FACTS}
 
 
 def record_facts(officer, case, facts, *, ip="", today):
-    """Save key dates and decisions (already checked with cases.fact_problems); audit changes."""
+    """Save key dates and decisions (already checked with statutory.fact_problems); audit changes."""
     def text(value):
         return value.isoformat() if isinstance(value, dt.date) else (value or "")
     changes = {name: [text(getattr(case, name)), text(facts[name])]
-               for name, _, _ in cases.FACTS if getattr(case, name) != facts[name]}
+               for name, _, _ in statutory.FACTS if getattr(case, name) != facts[name]}
     if not changes:
         return changes
     with models.db.atomic():
-        cases.save_case(case, today, **facts)
+        statutory.save_case(case, today, **facts)
         audit.record("case-dates-recorded", user=officer, ip=ip, object_type="case",
                      object_id=case.id, person_id=case.person_id, changes=changes)
     return changes
@@ -413,7 +389,7 @@ def link_account(officer, person, email, kind, *, ip=""):
     if kind not in LINK_KINDS:
         return None, "Choose who to link"
     email = (email or "").strip().lower()
-    problem = email_problem(email)
+    problem = checks.email_problem(email)
     if problem:
         return None, problem
     user = accounts.find_user(email)
@@ -425,11 +401,10 @@ def link_account(officer, person, email, kind, *, ip=""):
                                     & Link.ended_at.is_null())
         if existing is not None:
             return None, f"{user.display_name} is already linked to {person.full_name}"
-        # A new link shows on the user's list, even if they had hidden the child before.
-        link = _link(person, user, how=LINK_KINDS[kind], linked_by=officer)
+        link = links.link(person, user, how=LINK_KINDS[kind], linked_by=officer)
         messages.send_message(
             user, "general", f"You have been linked to {person.full_name}",
-            f"The {current_app.config['COUNCIL']['team_name']} has linked you to "
+            f"The {team_name()} has linked you to "
             f"{person.full_name} (born {person.date_of_birth:%d/%m/%Y}). You can now see their "
             "record under Special Educational Needs and Disabilities.",
             sender=officer, person=person)
@@ -439,32 +414,20 @@ def link_account(officer, person, email, kind, *, ip=""):
     return link, None
 
 
-def _link(person, user, *, how, linked_by):
-    existing = Link.get_or_none((Link.user == user) & (Link.person == person))
-    if existing is None:
-        return Link.create(user=user, person=person, how=how, linked_by=linked_by)
-    existing.ended_at, existing.hidden = None, False
-    existing.how, existing.linked_by = how, linked_by
-    existing.created_at = utcnow()
-    existing.save()
-    return existing
-
-
 def live_link(person, link_id):
     """One current link of ``person``, or None."""
-    text = str(link_id or "")
-    if not re.fullmatch(r"[0-9]{1,18}", text):
+    link_id = paging.parse_id(link_id)
+    if link_id is None:
         return None
     return (Link.select(Link, User).join(User, on=(Link.user == User.id))
-            .where((Link.id == int(text)) & (Link.person == person) & Link.ended_at.is_null())
+            .where((Link.id == link_id) & (Link.person == person) & Link.ended_at.is_null())
             .first())
 
 
 def end_link(officer, link, *, ip=""):
     """Unlink: the user no longer sees the child. The row stays (ended) for the record."""
     with models.db.atomic():
-        (Link.update(ended_at=utcnow())
-         .where((Link.id == link.id) & Link.ended_at.is_null()).execute())
+        links.end(link)
         audit.record("person-unlinked", user=officer, ip=ip, object_type="link",
                      object_id=link.id, person_id=link.person_id,
                      linked_user=link.user.display_name, email=link.user.email)
@@ -487,7 +450,7 @@ def merge_problem(keep, other):
     """Why these two records cannot be merged, or None."""
     if keep.id == other.id:
         return "You cannot merge a record into itself. Choose a different record"
-    if cases.case_for(keep) is not None and cases.case_for(other) is not None:
+    if statutory.case_for(keep) is not None and statutory.case_for(other) is not None:
         return ("Both records have a case, so they cannot be merged: merging would lose one "
                 "case's key dates. Record the dates on the case you keep and ask the portal's "
                 "system owner to remove the other case first")
@@ -499,7 +462,7 @@ def record_summary(person):
     return {
         "links": Link.select().where((Link.person == person) & Link.ended_at.is_null()).count(),
         "forms": FormInstance.select().where(FormInstance.person == person).count(),
-        "case": cases.case_for(person),
+        "case": statutory.case_for(person),
     }
 
 
@@ -537,7 +500,7 @@ def merge_people(officer, keep, other, *, ip=""):
                 mine.save()
                 moved["links"] += 1
             link.delete_instance()
-        if cases.case_for(keep) is None:
+        if statutory.case_for(keep) is None:
             moved["case"] = Case.update(person=keep.id).where(Case.person == other.id).execute()
         for model, field in _person_references():
             count = model.update({field: keep.id}).where(field == other.id).execute()
@@ -568,14 +531,14 @@ def dashboard(today, *, listed=10):
     open_requests = (Case.phase == "request") & (Case.decision_to_assess == "")
     # Decision whether to assess is due 6 weeks after the request: due this week means the
     # request arrived between 6 weeks ago and 6 weeks less 6 days ago (an index range).
-    due_from = today - cases.DECISION_TO_ASSESS
+    due_from = today - statutory.DECISION_TO_ASSESS
     decisions_due = ((Case.decision_to_assess == "") & (Case.phase != "closed")
                      & Case.request_received.between(due_from, due_from + WEEK))
     overdue_advice = (AdviceRequest.status.in_(("requested", "in-progress"))
                       & (AdviceRequest.due_date < today))
-    since = cases.add_months(today, -12)
+    since = statutory.add_months(today, -12)
     issued = Case.final_plan_issued.between(since + dt.timedelta(days=1), today)
-    on_time = _days_between(Case.final_plan_issued, Case.request_received) <= cases.FINAL_PLAN.days
+    on_time = _days_between(Case.final_plan_issued, Case.request_received) <= statutory.FINAL_PLAN.days
     totals = (Case.select(fn.COUNT(Case.id).alias("total"),
                           fn.SUM(SQLCase(None, [(on_time, 1)], 0)).alias("on_time"))
               .where(issued & Case.request_received.is_null(False)).dicts().get())
@@ -608,8 +571,6 @@ def dashboard(today, *, listed=10):
 
 # --- The audit trail, in words -----------------------------------------------------------------
 
-_TABS = {"request": "Request", "assessment": "Assessment", "plan": "EHC Plan",
-         "review": "EHCP Reviews"}
 _SENTENCES = {
     "person-added": "added the child to the portal",
     "person-details-changed": "changed the child's details",
@@ -628,7 +589,7 @@ _SENTENCES = {
     "form-file-downloaded": "downloaded a file from {form}",
     "form-pdf-downloaded": "downloaded the PDF of {form}",
 }
-_CHANGE_LABELS = {**DETAIL_LABELS, **cases.FACT_LABELS, "phase": "Phase", "officer": "Officer"}
+_CHANGE_LABELS = {**DETAIL_LABELS, **statutory.FACT_LABELS, "phase": "Phase", "officer": "Officer"}
 
 
 _PAGES = {"details": "viewed the child's details", "case": "viewed the case page",
@@ -642,7 +603,7 @@ def _viewed(page):
         return _PAGES[page]
     if page.startswith("forms: "):
         tab = page[len("forms: "):]
-        return f"viewed the forms section ({_TABS.get(tab, tab)} tab)"
+        return f"viewed the forms section ({vocab.TABS.get(tab, tab)} tab)"
     return f"viewed the {page or 'record'}"
 
 

@@ -10,17 +10,14 @@ from dataclasses import dataclass
 
 import models
 from models import Case, utcnow
+from services.kernel import clock
 
 DECISION_TO_ASSESS = dt.timedelta(weeks=6)  # reg 4(2)/5(1)
-ADVICE = dt.timedelta(weeks=6)  # reg 8(2)
 NOTICE_NOT_TO_ISSUE = dt.timedelta(weeks=16)  # reg 10(1)
 COMMENT_WINDOW = dt.timedelta(days=15)  # reg 13(1)(b): at least 15 days
 FINAL_PLAN = dt.timedelta(weeks=20)  # reg 13(2)
-REVIEW_PAPERS_BEFORE = dt.timedelta(weeks=2)  # reg 20(3)
 REVIEW_DECISION_AFTER = dt.timedelta(weeks=4)  # reg 20(10)
 
-PHASES = (("request", "Request"), ("assessment", "Assessment"), ("plan", "EHC Plan"),
-          ("review", "Review"), ("closed", "Closed"))
 
 
 def add_months(day, months):
@@ -80,7 +77,7 @@ class KeyDate:
 
 def key_dates(case, today=None):
     """Every milestone of ``case`` that applies now, in process order (DESIGN.md §2)."""
-    today = today or dt.date.today()
+    today = today or clock.uk_today()
     request = case.request_received
     dates = [KeyDate("request", "Request for assessment received", happened=request)]
     if request is None:
@@ -131,7 +128,7 @@ def _review_dates(case):
 
 def comment_window(case, today=None):
     """(open?, closes on) for parents' comments on the draft plan; (False, None) with no draft."""
-    today = today or dt.date.today()
+    today = today or clock.uk_today()
     if not case.draft_plan_issued or case.final_plan_issued:
         return False, None
     closes = case.draft_plan_issued + COMMENT_WINDOW
@@ -173,7 +170,6 @@ def open_case(person, *, request_received=None, officer=None, today=None):
 
 # --- Recording facts (the SEN team's key-dates form) --------------------------------------------
 
-PHASE_LABELS = dict(PHASES)
 DECISIONS = (("yes", "Yes"), ("no", "No"))
 
 # (field, label) of every fact the SEN team records, in process order. Dates are "date"; the two
@@ -200,7 +196,7 @@ def fact_problems(facts, today=None):
     Dates must not be in the future, must follow each other in process order, and a step needs
     the step before it (a final plan needs a decision to issue and a draft).
     """
-    today = today or dt.date.today()
+    today = today or clock.uk_today()
     problems = {}
     f = facts.get
 

@@ -5,78 +5,27 @@ linked to the user simply does not exist for them: views answer 404 and nothing 
 the record is real. Views pass plain values in; nothing here reads the request.
 """
 import datetime as dt
-import math
 import re
-from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
 import models
-from models import Link, Person, User, utcnow
+from models import Link, Person, User
 from services import audit
+from services.kernel import clock, paging, vocab
+from services.kernel.paging import Page, clamp_page
 
 PAGE_SIZE = 50
 FILTERS = {"active": "Active", "hidden": "Hidden", "all": "All"}  # the "Person Filter"
 DEFAULT_FILTER = "active"
 MAX_SEARCH = 100  # characters of a name search that are looked at
 MAX_AGE = 25  # the EHC process covers 0-25
-SQL_MAX_ID = 2 ** 63 - 1  # larger ids cannot exist (and would overflow the driver)
 DETAIL_FIELDS = ("forename", "middle_name", "surname", "gender", "date_of_birth",
                  "current_school", "ethnicity", "first_language", "address", "postcode")
 DETAIL_LABELS = {"forename": "Forename", "middle_name": "Middle Name", "surname": "Surname",
                  "gender": "Gender", "date_of_birth": "Date of Birth",
                  "current_school": "Current School", "ethnicity": "Ethnicity",
                  "first_language": "First Language", "address": "Address", "postcode": "Postcode"}
-
-
-# --- Paging ------------------------------------------------------------------------------------
-
-@dataclass
-class Page:
-    """One page of a longer list: the rows, the total, and where we are."""
-    rows: list
-    total: int
-    number: int
-    per_page: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self):
-        return self.number > 1
-
-    @property
-    def has_next(self):
-        return self.number < self.pages
-
-    def numbers(self):
-        """Page numbers to offer, with None for an ellipsis (GOV.UK pagination)."""
-        wanted = {1, self.pages, self.number - 1, self.number, self.number + 1}
-        shown, previous = [], 0
-        for n in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if n - previous > 1:
-                shown.append(None)
-            shown.append(n)
-            previous = n
-        return shown
-
-
-def page_number(raw):
-    """A requested page number from the query string: anything odd is page 1 (clamped later)."""
-    text = str(raw or "").strip()
-    if not re.fullmatch(r"[0-9]+", text):
-        return 1
-    if len(text) > 18:  # past any real page: the last one (and no huge int parsing)
-        return 10 ** 18
-    return max(1, int(text))
-
-
-def clamp_page(number, total, per_page):
-    """Keep a page number between 1 and the last page (page 10^9 of 3 pages is page 3)."""
-    return min(max(1, number), max(1, math.ceil(total / per_page)))
 
 
 # --- Finding my people -------------------------------------------------------------------------
@@ -128,11 +77,8 @@ def person_for(user, person_id):
     Unknown, forged and other people's ids all give None: the view answers 404 to each alike.
     ``person.link`` is the user's Link.
     """
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < person_id <= SQL_MAX_ID:
+    person_id = paging.parse_id(person_id)
+    if person_id is None:
         return None
     return (Person.select(Person, Link).join(Link, on=(Link.person == Person.id), attr="link")
             .where(_my_links(user) & (Person.id == person_id)).first())
@@ -173,11 +119,6 @@ def link_description(link, user):
 
 # --- Rules on dates -----------------------------------------------------------------------------
 
-def today():
-    """Today's date (UTC, as every date the portal stores)."""
-    return utcnow().date()
-
-
 def age_on(date_of_birth, today):
     """Whole years old on ``today``."""
     years = today.year - date_of_birth.year
@@ -188,7 +129,7 @@ def age_on(date_of_birth, today):
 
 def date_of_birth_problem(date_of_birth, today=None):
     """Why a date of birth cannot be right for a child or young person (0-25), or None."""
-    today = today or utcnow().date()
+    today = today or clock.uk_today()
     if date_of_birth > today:
         return "Date of birth must be today or in the past"
     if age_on(date_of_birth, today) > MAX_AGE:
@@ -259,18 +200,6 @@ def record_view(user, person, what, *, ip=""):
                      person_id=person.id, page=what)
 
 
-def link(person, user, *, how="sen-team", linked_by=None):
-    """Link ``user`` to ``person`` (or reopen an ended link). Inside the caller's transaction."""
-    existing = Link.get_or_none((Link.user == user) & (Link.person == person))
-    if existing is None:
-        return Link.create(user=user, person=person, how=how, linked_by=linked_by)
-    if existing.ended_at is not None:
-        existing.ended_at = None
-        existing.how, existing.linked_by = how, linked_by
-        existing.save()
-    return existing
-
-
 def linked_users(person):
     """Everyone currently linked to ``person`` (for the SEN team's view)."""
     return list(User.select().join(Link, JOIN.INNER, on=(Link.user == User.id))
@@ -279,26 +208,18 @@ def linked_users(person):
 
 # --- The forms section -------------------------------------------------------------------------
 
-TABS = {"request": "Request", "assessment": "Assessment", "plan": "EHC Plan",
-        "review": "EHCP Reviews"}
-# The seed's order within each tab; forms a council adds later follow, by title.
-SEED_ORDER = (
-    "early-years-request", "primary-request", "secondary-request", "post16-request",
-    "e4-educational-psychologist", "e5a-designated-medical-officer", "e5b-speech-and-language",
-    "e6-social-care", "e7-other-professionals", "ehc9c-child-views", "generic-file-upload",
-    "adults-services-advice", "annual-review-pre-information", "annual-review-form",
-)
 
 
 def normalise_tab(value):
     """A forms-section tab; anything unknown is the first tab, Request."""
     value = str(value or "").strip().lower()
-    return value if value in TABS else "request"
+    return value if value in vocab.TABS else "request"
 
 
 def forms_for_tab(registry, tab):
     """The current forms of one tab (``registry.current()``), in the seed's order."""
     def order(form):
-        return (SEED_ORDER.index(form.key) if form.key in SEED_ORDER else len(SEED_ORDER),
+        seeds = vocab.SEED_ORDER
+        return (seeds.index(form.key) if form.key in seeds else len(seeds),
                 form.title.lower())
     return sorted((f for f in registry.current().values() if f.tab == tab), key=order)

@@ -1,0 +1,1 @@
+"""What families see and do: registration, reference codes, timeline, shared documents and forms."""

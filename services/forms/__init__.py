@@ -1,0 +1,1 @@
+"""Forms: the FormInstance lifecycle, uploads, the forms section, PDFs."""

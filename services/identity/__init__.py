@@ -1,0 +1,1 @@
+"""Who people are: passwords, sessions, codes, tokens, registration, My Account, officer invites."""

@@ -1,0 +1,1 @@
+"""Children and young people: finding, adding and editing them, links to users, colleagues."""
