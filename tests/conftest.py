@@ -3,14 +3,11 @@
 Each test gets its own SQLite file and instance folder, so tests can run in parallel
 (pytest-xdist) without seeing each other's data.
 """
-import re
-
 import pytest
 
 import models
-from models import Outbox, User, WorkProfile, utcnow
-
-PASSWORD = "correct-horse-battery-staple-42"
+from models import User, utcnow
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
 @pytest.fixture
@@ -52,31 +49,6 @@ def make_user(app):
                 two_step_method=two_step, activated_at=utcnow(), **fields)
             return user
     return make
-
-
-def last_email(app, to=None):
-    """The newest outbox row (optionally to one address)."""
-    with app.app_context():
-        query = Outbox.select().order_by(Outbox.id.desc())
-        if to:
-            query = query.where(Outbox.to_addr == to.lower())
-        return query.first()
-
-
-def code_from(email_row):
-    return re.search(r"\b(\d{6})\b", email_row.text_body).group(1)
-
-
-def link_from(email_row):
-    return re.search(r"https?://\S+", email_row.text_body).group(0)
-
-
-def csrf_from(response):
-    """The CSRF token of a rendered page (tests run with CSRF on, as in production)."""
-    html = response.get_data(as_text=True)
-    match = (re.search(r'name="csrf_token" value="([^"]+)"', html)
-             or re.search(r'name="csrf-token" content="([^"]+)"', html))
-    return match.group(1)
 
 
 @pytest.fixture
