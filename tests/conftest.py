@@ -3,10 +3,12 @@
 Each test gets its own SQLite file and instance folder, so tests can run in parallel
 (pytest-xdist) without seeing each other's data.
 """
+import pyotp
 import pytest
 
 import models
-from models import User, utcnow
+from models import User
+from services import accounts, demo
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
@@ -35,19 +37,13 @@ def client(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create an active user: make_user(email, role=..., two_step='email'|'totp'|'')."""
-    from services import accounts
-
-    def make(email="pro@example.org", *, role="professional", two_step="email",
-             password=PASSWORD, secret_answer="zzbiscuit", **fields):
+    """Create an active user through services.demo.make_user (the one way users are made):
+    make_user(email, role=..., two_step='email'|'totp'|'', forename=..., any User column=...),
+    with the tests' PASSWORD and "Zzsam Zztester" unless told otherwise."""
+    def make(email="pro@example.org", *, forename="Zzsam", surname="Zztester", password=PASSWORD,
+             **fields):
         with app.app_context():
-            user = User.create(
-                email=email.lower(), role=role, status=fields.pop("status", "active"), forename=fields.pop("forename", "Zzsam"),
-                surname=fields.pop("surname", "Zztester"), password_hash=accounts.hash_secret(password),
-                secret_question="Name of your first pet",
-                secret_answer_hash=accounts.hash_secret(accounts.normalise_answer(secret_answer)),
-                two_step_method=two_step, activated_at=utcnow(), **fields)
-            return user
+            return demo.make_user(email, forename, surname, password=password, **fields)
     return make
 
 
@@ -65,7 +61,6 @@ def sign_in(app):
         with app.app_context():
             user = User.get(User.email == email.lower())
         if user.two_step_method == "totp":
-            import pyotp
             code = pyotp.TOTP(user.totp_secret).now()
         else:
             code = code_from(last_email(app, to=email))
@@ -81,8 +76,6 @@ def signed_in(app):
     Starts a server-side session (accounts.start_session) and puts its token where flask-login
     looks (``_user_id``). Returns the session token.
     """
-    from services import accounts
-
     def go(client, user, two_step_passed=True):
         with app.app_context():
             with models.db.atomic():
