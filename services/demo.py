@@ -17,25 +17,51 @@ DEMO_PASSWORD = "demo-portal-password-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # printed, so the demo app user can sign in
 
 
+# Where every invented professional works (a "Zz" street in Stockton).
+WORK_ADDRESS = {"house_number": "1", "street": "Zz Lane", "town": "Stockton-on-Tees",
+                "postcode": "TS18 1AA", "country": "United Kingdom", "work_phone": "01642 000000"}
+
+
 def _organisation(name):
     key = " ".join(name.lower().split())
     return Organisation.get_or_none(Organisation.name_key == key) or Organisation.create(
         name=name, name_key=key)
 
 
-def _user(email, forename, surname, *, role="professional", method="", prof_role=None, org=None):
-    user = User.create(
-        email=email, role=role, status="active", title="Ms", forename=forename, surname=surname,
-        password_hash=accounts.hash_secret(DEMO_PASSWORD), activated_at=utcnow(),
-        secret_question="Name of your first pet",
-        secret_answer_hash=accounts.hash_secret(accounts.normalise_answer("zzbiscuit")),
-        two_step_method=method, totp_secret=DEMO_TOTP_SECRET if method == "totp" else "",
-        council_verified=True)
-    if prof_role:
-        WorkProfile.create(user=user, professional_role=prof_role, organisation=_organisation(org),
-                           street="1 Zz Lane", town="Stockton-on-Tees", postcode="TS18 1AA",
-                           country="United Kingdom", work_phone="01642 000000")
+def make_user(email, forename, surname, *, password, role="professional", two_step="email",
+              secret_answer="zzbiscuit", status="active", professional_role=None,
+              organisation=None, **fields):
+    """Create a ready account (activated, "Name of your first pet" answered) and return it: the
+    one way demo data, browser-test seeding and the tests' ``make_user`` fixture make users.
+
+    ``password``/``secret_answer`` are hashed as accounts does (None: not set, as for an officer
+    invited but not yet signed up); ``two_step`` is "email", "totp" or "" (not set up yet).
+    With ``professional_role`` the user gets a work profile at ``organisation`` (a name, found or
+    created) and WORK_ADDRESS. Other ``fields`` are User columns (title, council_verified,
+    citizen_kind, totp_secret, activated_at...).
+    """
+    columns = {
+        "email": email.lower(), "role": role, "status": status, "forename": forename,
+        "surname": surname, "two_step_method": two_step, "activated_at": utcnow(),
+        "password_hash": accounts.hash_secret(password) if password is not None else "",
+    }
+    if secret_answer is not None:
+        columns.update(secret_question="Name of your first pet",
+                       secret_answer_hash=accounts.hash_secret(
+                           accounts.normalise_answer(secret_answer)))
+    user = User.create(**{**columns, **fields})
+    if professional_role:
+        WorkProfile.create(user=user, professional_role=professional_role,
+                           organisation=_organisation(organisation), **WORK_ADDRESS)
     return user
+
+
+def _user(email, forename, surname, *, role="professional", method="", prof_role=None, org=None):
+    """A demo account: the demo password, title Ms, council-verified (Ms Zz... for everyone)."""
+    return make_user(email, forename, surname, password=DEMO_PASSWORD, role=role,
+                     two_step=method, totp_secret=DEMO_TOTP_SECRET if method == "totp" else "",
+                     title="Ms", council_verified=True, professional_role=prof_role,
+                     organisation=org)
 
 
 def build(app, only_if_empty=False):

@@ -3,14 +3,14 @@
 Each test gets its own SQLite file and instance folder, so tests can run in parallel
 (pytest-xdist) without seeing each other's data.
 """
-import re
-
+import pyotp
 import pytest
 
 import models
-from models import Outbox, User, WorkProfile, utcnow
-
-PASSWORD = "correct-horse-battery-staple-42"
+from models import User
+from services import demo
+from services.identity import accounts
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
 @pytest.fixture
@@ -38,45 +38,14 @@ def client(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create an active user: make_user(email, role=..., two_step='email'|'totp'|'')."""
-    from services.identity import accounts
-
-    def make(email="pro@example.org", *, role="professional", two_step="email",
-             password=PASSWORD, secret_answer="zzbiscuit", **fields):
+    """Create an active user through services.demo.make_user (the one way users are made):
+    make_user(email, role=..., two_step='email'|'totp'|'', forename=..., any User column=...),
+    with the tests' PASSWORD and "Zzsam Zztester" unless told otherwise."""
+    def make(email="pro@example.org", *, forename="Zzsam", surname="Zztester", password=PASSWORD,
+             **fields):
         with app.app_context():
-            user = User.create(
-                email=email.lower(), role=role, status=fields.pop("status", "active"), forename=fields.pop("forename", "Zzsam"),
-                surname=fields.pop("surname", "Zztester"), password_hash=accounts.hash_secret(password),
-                secret_question="Name of your first pet",
-                secret_answer_hash=accounts.hash_secret(accounts.normalise_answer(secret_answer)),
-                two_step_method=two_step, activated_at=utcnow(), **fields)
-            return user
+            return demo.make_user(email, forename, surname, password=password, **fields)
     return make
-
-
-def last_email(app, to=None):
-    """The newest outbox row (optionally to one address)."""
-    with app.app_context():
-        query = Outbox.select().order_by(Outbox.id.desc())
-        if to:
-            query = query.where(Outbox.to_addr == to.lower())
-        return query.first()
-
-
-def code_from(email_row):
-    return re.search(r"\b(\d{6})\b", email_row.text_body).group(1)
-
-
-def link_from(email_row):
-    return re.search(r"https?://\S+", email_row.text_body).group(0)
-
-
-def csrf_from(response):
-    """The CSRF token of a rendered page (tests run with CSRF on, as in production)."""
-    html = response.get_data(as_text=True)
-    match = (re.search(r'name="csrf_token" value="([^"]+)"', html)
-             or re.search(r'name="csrf-token" content="([^"]+)"', html))
-    return match.group(1)
 
 
 @pytest.fixture
@@ -93,7 +62,6 @@ def sign_in(app):
         with app.app_context():
             user = User.get(User.email == email.lower())
         if user.two_step_method == "totp":
-            import pyotp
             code = pyotp.TOTP(user.totp_secret).now()
         else:
             code = code_from(last_email(app, to=email))
@@ -109,8 +77,6 @@ def signed_in(app):
     Starts a server-side session (accounts.start_session) and puts its token where flask-login
     looks (``_user_id``). Returns the session token.
     """
-    from services.identity import accounts
-
     def go(client, user, two_step_passed=True):
         with app.app_context():
             with models.db.atomic():

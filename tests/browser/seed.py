@@ -31,7 +31,7 @@ import datetime as dt, json, sys
 import models
 from models import *
 from portal import create_app
-from services.identity import accounts
+from services.demo import make_user
 app = create_app()
 args = json.loads(sys.argv[1])
 result = {}
@@ -49,7 +49,8 @@ def run(portal, code: str, **args) -> dict:
     """Run ``code`` inside the portal's app context and one transaction; return its ``result``.
 
     The snippet sees ``app``, ``args`` (the keyword arguments, through JSON), ``models`` and every
-    model class, ``accounts`` and ``dt``; it fills the dict ``result`` (JSON-able values).
+    model class, ``make_user`` (services.demo's) and ``dt``; it fills the dict ``result``
+    (JSON-able values).
     """
     env = {**os.environ,
            "PORTAL_INSTANCE": str(portal.instance),
@@ -79,24 +80,13 @@ def professional(portal, email: str, *, children=(), forename="Zzsally", surname
     "messages": [ids]}.
     """
     result = run(portal, """
-        key = " ".join(args["organisation"].lower().split())
-        org = (Organisation.get_or_none(Organisation.name_key == key)
-               or Organisation.create(name=args["organisation"], name_key=key))
-        officer = User.get_or_none(User.email == "zz.seed.officer@example.org") or User.create(
-            email="zz.seed.officer@example.org", role="officer", status="active",
-            forename="Zzoliver", surname="Zzofficer", two_step_method="email",
-            activated_at=utcnow(), council_verified=True)
-        user = User.create(
-            email=args["email"].lower(), role="professional", status="active", title="Ms",
-            forename=args["forename"], surname=args["surname"],
-            password_hash=accounts.hash_secret(args["password"]), activated_at=utcnow(),
-            secret_question="Name of your first pet",
-            secret_answer_hash=accounts.hash_secret(accounts.normalise_answer("zzbiscuit")),
-            two_step_method="email", council_verified=True)
-        profile = WorkProfile.create(
-            user=user, professional_role=args["role"], organisation=org, house_number="1",
-            street="Zz Lane", town="Stockton-on-Tees", postcode="TS18 1AA",
-            country="United Kingdom", work_phone="01642 000000")
+        officer = User.get_or_none(User.email == "zz.seed.officer@example.org") or make_user(
+            "zz.seed.officer@example.org", "Zzoliver", "Zzofficer", role="officer",
+            password=None, secret_answer=None, council_verified=True)
+        user = make_user(args["email"], args["forename"], args["surname"],
+                         password=args["password"], title="Ms", council_verified=True,
+                         professional_role=args["role"], organisation=args["organisation"])
+        profile = user.work_profiles.get()
         from services.casework import messages
         from services.people import links, people
         children = []
@@ -144,12 +134,9 @@ def _user_code(key):
     """Snippet: an account from args[key]; its id in result[key]."""
     return f"""
         a = args["{key}"]
-        result["{key}"] = User.create(
-            email=a["email"].lower(), role=a["role"], status="active", forename=a["forename"],
-            surname=a["surname"], password_hash=accounts.hash_secret(args["password"]),
-            activated_at=utcnow(), secret_question="Name of your first pet",
-            secret_answer_hash=accounts.hash_secret(accounts.normalise_answer("zzbiscuit")),
-            two_step_method=a["two_step"], **a["fields"]).id
+        result["{key}"] = make_user(
+            a["email"], a["forename"], a["surname"], password=args["password"], role=a["role"],
+            two_step=a["two_step"], **a["fields"]).id
     """
 
 
@@ -207,21 +194,6 @@ def case_officer_and_family(portal, *, officer_email: str, parent_email: str, ch
 
 
 
-def _work_profile_code(key):
-    """Snippet: a current work profile (args[key]: professional_role, organisation) for the
-    account made by _user_code(key)."""
-    return f"""
-        a = args["{key}"]
-        org_key = " ".join(a["organisation"].lower().split())
-        org = (Organisation.get_or_none(Organisation.name_key == org_key)
-               or Organisation.create(name=a["organisation"], name_key=org_key))
-        WorkProfile.create(
-            user=result["{key}"], professional_role=a["professional_role"], organisation=org,
-            house_number="1", street="Zz Lane", town="Stockton-on-Tees", postcode="TS18 1AA",
-            country="United Kingdom", work_phone="01642 000000")
-    """
-
-
 def case_officer_and_professionals(portal, *, officer_email: str, professionals: list[dict],
                                    child: dict, phase: str = "assessment", **facts) -> dict:
     """In one go (one process start): an officer, council-verified professionals (each a dict:
@@ -231,11 +203,11 @@ def case_officer_and_professionals(portal, *, officer_email: str, professionals:
     Returns {"officer": id, "professionals": [ids], "child": id}."""
     keys = [f"pro{i}" for i in range(len(professionals))]
     code = "\n".join(textwrap.dedent(c) for c in (
-        [_user_code("officer")] + [_user_code(k) + _work_profile_code(k) for k in keys]
+        [_user_code("officer")] + [_user_code(k) for k in keys]
         + [_CHILD_WITH_CASE]))
-    pros = {k: {**_user_args(p["email"], "professional", p["forename"], p["surname"], "email",
-                             {"council_verified": True}),
-                "professional_role": p["professional_role"], "organisation": p["organisation"]}
+    pros = {k: _user_args(p["email"], "professional", p["forename"], p["surname"], "email",
+                          {"council_verified": True, "professional_role": p["professional_role"],
+                           "organisation": p["organisation"]})
             for k, p in zip(keys, professionals)}
     made = run(portal, code, password=PASSWORD, **pros,
                officer=_user_args(officer_email, "officer", "Zzolive", "Zzofficer", "email", {}),

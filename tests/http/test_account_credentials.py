@@ -3,7 +3,7 @@ import pytest
 
 from models import AuditEvent, Outbox, User, UserSession
 from services.identity import accounts
-from tests.conftest import PASSWORD, csrf_from, last_email, link_from
+from tests.helpers import PASSWORD, csrf_from, last_email, link_from
 
 NEW_PASSWORD = "a-much-longer-walrus-pass-77"
 

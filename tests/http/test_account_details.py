@@ -5,7 +5,7 @@ import pytest
 
 from models import AuditEvent, ChangeOfCircumstances, User, WorkProfile, utcnow
 from services.identity import accounts
-from tests.conftest import csrf_from, last_email
+from tests.helpers import csrf_from, last_email
 
 WORK = {"professional_role": "SENCo", "organisation_name": "Zz Primary School",
         "house_number": "1", "street": "Zz Lane", "town": "Stockton-on-Tees",

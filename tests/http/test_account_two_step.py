@@ -5,7 +5,7 @@ import pyotp
 import pytest
 
 from models import AuditEvent, Outbox, User, UserSession
-from tests.conftest import code_from, csrf_from, last_email
+from tests.helpers import code_from, csrf_from, last_email
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from itsdangerous import TimestampSigner
 
 from models import AuditEvent, Organisation, Outbox, User, WorkProfile
 from services.identity import accounts
-from tests.conftest import PASSWORD, csrf_from, last_email, link_from
+from tests.helpers import PASSWORD, csrf_from, last_email, link_from
 
 SECURITY = {"email": "new@example.org", "confirm_email": "New@Example.org", "password": PASSWORD,
             "confirm_password": PASSWORD, "secret_question": "Name of your first pet",

@@ -4,7 +4,7 @@ from itsdangerous import TimestampSigner
 
 from models import AuditEvent, Outbox, UserSession
 from services.identity import accounts
-from tests.conftest import csrf_from, last_email, link_from
+from tests.helpers import csrf_from, last_email, link_from
 
 NEW_PASSWORD = "a-brand-new-long-passphrase-7"
 

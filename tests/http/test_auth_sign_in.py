@@ -7,7 +7,7 @@ import pytest
 
 from models import AuditEvent, OneTimeCode, User, UserSession, utcnow
 from services.identity import accounts
-from tests.conftest import PASSWORD, code_from, csrf_from, last_email
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 VAGUE = "The email address or password is not correct"
 

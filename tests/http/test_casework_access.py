@@ -5,8 +5,8 @@ import io
 import pytest
 
 from models import AdviceRequest, Document
-from tests.conftest import csrf_from
-from tests.http.test_casework_support import cw, real_pdf  # noqa: F401  (fixture)
+from tests.helpers import csrf_from
+from tests.http.forms_helpers import real_pdf
 
 
 def _urls(cw):

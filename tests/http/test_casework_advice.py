@@ -6,7 +6,8 @@ import pytest
 
 from models import AdviceRequest, AuditEvent, Link, Message
 from services.kernel.clock import uk_today
-from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
+from tests.helpers import html
+from tests.http.forms_helpers import fill_generic
 
 
 def _requests(cw):
@@ -138,7 +139,6 @@ def test_status_requested_in_progress_received_and_overdue(cw):
     assert "govuk-tag--blue\">Requested" in page and "Send reminder" in page
     instance_id = cw.start()
     assert "In progress" in html(cw.get(f"/team/people/{cw.child.id}"))
-    from tests.http.test_forms_support import fill_generic
     fill_generic(cw, instance_id)
     cw.submit(instance_id)
     page = html(cw.get(f"/team/people/{cw.child.id}"))

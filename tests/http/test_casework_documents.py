@@ -9,7 +9,8 @@ import pytest
 from models import AuditEvent, Case, Document, Share
 from services.cases import statutory
 from services.kernel.clock import uk_today
-from tests.http.test_casework_support import cw, docx_bytes, html, real_pdf  # noqa: F401
+from tests.helpers import html
+from tests.http.forms_helpers import docx_bytes, real_pdf
 
 
 def _upload(cw, kind, filename="plan.pdf", content=None, **extra):

@@ -1,8 +1,7 @@
 """Compose a message to a party on the case, with the council's templates (a "Use template"
 submit button without JavaScript; an htmx partial swaps the fields)."""
 from models import AuditEvent
-from tests.conftest import csrf_from
-from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
+from tests.helpers import csrf_from, html
 
 
 def _compose(cw, **data):

@@ -6,7 +6,8 @@ import re
 from pypdf import PdfReader
 
 from models import AuditEvent
-from tests.http.test_casework_support import cw, html, real_pdf  # noqa: F401  (fixture)
+from tests.helpers import html
+from tests.http.forms_helpers import real_pdf
 
 
 def _pack(cw):

@@ -4,7 +4,6 @@ import datetime as dt
 
 from models import AdviceRequest, Message, Outbox
 from services.casework import advice
-from tests.http.test_casework_support import cw  # noqa: F401  (fixture)
 
 TODAY = dt.date(2031, 3, 10)
 

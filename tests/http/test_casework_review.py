@@ -4,9 +4,8 @@ import re
 
 from models import AdviceRequest, AuditEvent, FormInstance, FormReview
 from services.forms import instances
-from tests.conftest import csrf_from
-from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
-from tests.http.test_forms_support import post_step
+from tests.helpers import csrf_from, html
+from tests.http.forms_helpers import post_step
 
 
 def test_queue_lists_submitted_forms_oldest_first_with_paging(cw):

@@ -3,7 +3,8 @@ messages and emails; strangers, unaccepted forms and empty choices are refused."
 import io
 
 from models import Share
-from tests.http.test_casework_support import cw, html, real_pdf  # noqa: F401  (fixture)
+from tests.helpers import html
+from tests.http.forms_helpers import real_pdf
 
 
 def _shares(cw):

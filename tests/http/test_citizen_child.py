@@ -8,7 +8,7 @@ import pytest
 import models
 from models import AuditEvent, Document
 from services.kernel.clock import long_date
-from tests.http.test_citizen_support import TODAY, family  # noqa: F401  (fixture)
+from tests.http.family_helpers import TODAY
 
 
 def _html(response):

@@ -8,8 +8,8 @@ import pytest
 
 import models
 from models import Case, FormInstance, Link, Person
-from tests.conftest import csrf_from
-from tests.http.test_citizen_support import TODAY, family  # noqa: F401  (fixture)
+from tests.helpers import csrf_from
+from tests.http.family_helpers import TODAY
 
 FAMILY_FORMS = ("parent-request", "parental-consent", "ehc9c-child-views", "ehc9c-easy-read",
                 "parent-carer-views", "draft-plan-comments")

@@ -9,7 +9,7 @@ import pytest
 import models
 from models import AuditEvent, Link, Message, Person, ReferenceCode
 from services.family import citizen
-from tests.http.test_citizen_support import family  # noqa: F401  (fixture)
+from tests.helpers import last_email
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 
@@ -273,7 +273,6 @@ def test_an_officer_ends_a_parents_link_and_it_shows_in_the_queue(family):
 
 
 def test_a_confirmed_family_member_gets_a_message_and_an_email_without_the_childs_name(family, newcomer):
-    from tests.conftest import last_email
     user, client = newcomer
     _enter(family, client, _new_code(family))
     with family.app.app_context():

@@ -3,7 +3,8 @@ the same answer for new and existing addresses, and the rules shared with profes
 import pytest
 
 from models import AuditEvent, User, WorkProfile
-from tests.conftest import PASSWORD, csrf_from, last_email, link_from
+from tests.helpers import PASSWORD, csrf_from, last_email, link_from
+from tests.http.family_helpers import Family
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 SECURITY = {"email": "newparent@example.org", "confirm_email": "newparent@example.org",
@@ -156,6 +157,5 @@ def test_registration_needs_csrf(client):
 
 @pytest.fixture
 def family(app, make_user, signed_in):  # a lighter stand-in: one parent
-    from tests.http.test_citizen_support import Family
     parent = make_user("parent@example.org", role="citizen")
     return Family(app, make_user, signed_in, None, parent, None, None, None)

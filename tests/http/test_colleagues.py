@@ -8,7 +8,7 @@ import pytest
 import models
 from models import (AuditEvent, DraftAccess, FormInstance, Link, Message, Organisation,
                     WorkProfile)
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.http.test_forms_section import child, form_instance, html_of
 
 

@@ -4,9 +4,9 @@ import re
 import pytest
 
 from models import AuditEvent, Attachment, FormInstance, Submission
-from tests.conftest import csrf_from
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures)
-    agree_all, fill_generic, post_step, select_profile, version_from, world)
+from tests.helpers import csrf_from
+from tests.http.forms_helpers import (
+    agree_all, fill_generic, post_step, select_profile, version_from)
 
 
 def _html(response):

@@ -4,9 +4,8 @@ import re
 import pytest
 
 from models import AuditEvent, FormInstance
-from tests.conftest import csrf_from
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures)
-    post_step, select_profile, version_from, world)
+from tests.helpers import csrf_from
+from tests.http.forms_helpers import post_step, select_profile
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 

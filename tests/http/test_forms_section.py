@@ -9,7 +9,7 @@ import models
 from models import (AuditEvent, Case, Document, FormInstance, FormReview, Link, Organisation,
                     Person, Share, Submission, WorkProfile)
 from services.kernel import clock
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 EARLY = "early-years-request"
 PRIMARY = "primary-request"

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from models import Attachment, AuditEvent
-from tests.conftest import csrf_from
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures)
-    PDF_BYTES, PNG_BYTES, docx_bytes, post_step, select_profile, upload, version_from, world)
+from tests.helpers import csrf_from
+from tests.http.forms_helpers import (
+    PDF_BYTES, PNG_BYTES, docx_bytes, post_step, select_profile, upload, version_from)
 
 GENERIC_TYPES = "The selected file must be a PDF, DOC, DOCX, JPG or PNG"
 

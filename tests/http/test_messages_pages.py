@@ -8,7 +8,7 @@ import pytest
 import models
 from models import AuditEvent, Message, Outbox
 from services.casework import messages
-from tests.conftest import last_email
+from tests.helpers import last_email
 from tests.http.test_people_select import child
 
 DUE = dt.date(2031, 3, 14)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from models import AuditEvent, Link, Person
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.http.test_people_select import child
 
 GUIDANCE = ("Please complete the child/young person's details below. To ensure successful "

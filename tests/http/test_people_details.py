@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import AuditEvent, Person
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.http.test_people_select import child
 
 WARNING = ("You can change these details but only do so if you know the existing information "

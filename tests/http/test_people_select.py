@@ -8,7 +8,7 @@ import pytest
 import models
 from models import Link, Person
 from services.people import people
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 INTRO = ("This area allows you to complete Special Educational Needs and Disabilities actions for "
          "children and young people you are working with.")

@@ -4,8 +4,8 @@ and an officer without two-step verification is sent Home."""
 import pytest
 
 from models import Link, Person, User
-from tests.conftest import csrf_from
-from tests.http.test_team_caseload import case_for, person
+from tests.helpers import csrf_from
+from tests.http.team_helpers import case_for, person
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ import pytest
 
 import models
 from models import AuditEvent, Outbox, User, UserSession
-from tests.conftest import PASSWORD, csrf_from, link_from, last_email
-from tests.http.test_team_caseload import fixed_today, officer  # noqa: F401
+from tests.helpers import PASSWORD, csrf_from, link_from, last_email
+
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def post(client, url, data, page):

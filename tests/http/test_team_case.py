@@ -7,8 +7,10 @@ import pytest
 
 import models
 from models import AuditEvent, Case, FormInstance, Link, Message, Outbox, Person, utcnow
-from tests.conftest import csrf_from
-from tests.http.test_team_caseload import TODAY, case_for, fixed_today, officer, person  # noqa: F401
+from tests.helpers import csrf_from
+from tests.http.team_helpers import TODAY, case_for, person
+
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 D = dt.timedelta
 

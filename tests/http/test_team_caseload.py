@@ -1,8 +1,5 @@
 """The SEN team's caseload (issue 4): every person with a case, searched by name, filtered by
 phase, officer and deadline, paged 50 at a time; People to match; Home's SEND tile for officers.
-
-The helpers here (``officer`` fixture, ``person``, ``case_for``, ``TODAY``) are shared by the
-other test_team_* files.
 """
 import datetime as dt
 import re
@@ -11,39 +8,11 @@ import pytest
 
 import models
 from models import Case, Person
-from services.cases import statutory, team
-from services.kernel import clock
+from services.cases import team
+from tests.http.team_helpers import TODAY, case_for, person
 
-TODAY = dt.date(2026, 3, 16)  # a Monday; the clock (services.kernel.clock._now) is set to its noon
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    noon = dt.datetime.combine(TODAY, dt.time(12), dt.timezone.utc)
-    monkeypatch.setattr(clock, "_now", lambda: noon)
-
-
-@pytest.fixture
-def officer(app, client, make_user, signed_in):
-    user = make_user("officer@example.org", role="officer", forename="Zzoliver",
-                     surname="Zzofficer")
-    signed_in(client, user)
-    return user
-
-
-def person(app, forename="Zzpoppy", surname="Zzthompson", born="2012-10-08", **fields):
-    with app.app_context():
-        return Person.create(forename=forename, surname=surname,
-                             date_of_birth=dt.date.fromisoformat(born), **fields)
-
-
-def case_for(app, who, *, officer=None, phase="request", **facts):
-    """A case with ``facts`` (request_received defaults to 10 days before TODAY)."""
-    facts.setdefault("request_received", TODAY - dt.timedelta(days=10))
-    with app.app_context():
-        with models.db.atomic():
-            return statutory.save_case(Case(person=who), TODAY, officer=officer, phase=phase, **facts)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def names(response):

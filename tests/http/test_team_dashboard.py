@@ -7,7 +7,9 @@ import pytest
 
 from models import AdviceRequest
 from services.cases import team
-from tests.http.test_team_caseload import TODAY, case_for, fixed_today, officer, person  # noqa: F401
+from tests.http.team_helpers import TODAY, case_for, person
+
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 D = dt.timedelta
 

@@ -8,8 +8,10 @@ import models
 from models import (
     AdviceRequest, AuditEvent, Case, Document, FormInstance, Link, Message, Person, Share, utcnow,
 )
-from tests.conftest import csrf_from
-from tests.http.test_team_caseload import TODAY, case_for, fixed_today, officer, person  # noqa: F401
+from tests.helpers import csrf_from
+from tests.http.team_helpers import TODAY, case_for, person
+
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pyotp
 
 from models import Outbox, SignInAttempt, User, utcnow
 from services.identity import accounts
-from tests.conftest import PASSWORD, csrf_from, last_email, link_from
+from tests.helpers import PASSWORD, csrf_from, last_email, link_from
 
 
 def test_authenticate_outcomes(app, make_user):

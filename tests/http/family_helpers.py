@@ -1,17 +1,17 @@
-"""Shared set-up for the citizen-view tests: a family world with an officer, two parents and two
-children, and helpers to make cases, documents, shares and forms. (No tests of its own.)"""
+"""Helpers for the citizen-view tests (test_citizen_*.py): ``Family``, a world with an officer, two
+parents and two children, and helpers to make cases, documents, shares and forms. The ``family``
+fixture that builds it is in tests/http/conftest.py."""
 import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import models
 from models import Case, Document, FormInstance, Link, Person, Share, User
-from tests.conftest import csrf_from
+from services.kernel import clock
+from tests.helpers import csrf_from
 
-TODAY = dt.date.today()
+TODAY = clock.uk_today()  # the portal's one "today" (UK)
 
 
 @dataclass
@@ -78,21 +78,3 @@ class Family:
     def reload(self, model, row_id):
         with self.app.app_context():
             return model.get_by_id(row_id)
-
-
-@pytest.fixture
-def family(app, make_user, signed_in):
-    officer = make_user("officer@example.org", role="officer", forename="Zzolive",
-                        surname="Zzofficer")
-    parent = make_user("parent@example.org", role="citizen", forename="Zzpat",
-                       surname="Zzparent", citizen_kind="parent")
-    other_parent = make_user("other@example.org", role="citizen", forename="Zzoscar",
-                             surname="Zzother", citizen_kind="parent")
-    with app.app_context():
-        child = Person.create(forename="Zzpoppy", surname="Zzthompson",
-                              date_of_birth=dt.date(2016, 3, 27))
-        other_child = Person.create(forename="Zzsecret", surname="Zzstranger",
-                                    date_of_birth=dt.date(2015, 1, 2))
-        Link.create(user=parent, person=child, how="parent", linked_by=officer)
-        Link.create(user=other_parent, person=other_child, how="parent", linked_by=officer)
-    return Family(app, make_user, signed_in, officer, parent, child, other_parent, other_child)

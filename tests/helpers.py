@@ -1,0 +1,41 @@
+"""Plain helpers for the unit and HTTP tests (no fixtures: those live in the conftest.py files).
+
+The shared password of test accounts, and what tests read back from the outbox and from pages.
+"""
+import re
+
+from models import Outbox
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def last_email(app, to=None):
+    """The newest outbox row (optionally to one address)."""
+    with app.app_context():
+        query = Outbox.select().order_by(Outbox.id.desc())
+        if to:
+            query = query.where(Outbox.to_addr == to.lower())
+        return query.first()
+
+
+def code_from(email_row):
+    """The 6-digit verification code in an email's text."""
+    return re.search(r"\b(\d{6})\b", email_row.text_body).group(1)
+
+
+def link_from(email_row):
+    """The first web address in an email's text."""
+    return re.search(r"https?://\S+", email_row.text_body).group(0)
+
+
+def csrf_from(response):
+    """The CSRF token of a rendered page (tests run with CSRF on, as in production)."""
+    html = response.get_data(as_text=True)
+    match = (re.search(r'name="csrf_token" value="([^"]+)"', html)
+             or re.search(r'name="csrf-token" content="([^"]+)"', html))
+    return match.group(1)
+
+
+def html(response):
+    """A response's body as text."""
+    return response.get_data(as_text=True)
