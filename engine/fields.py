@@ -140,6 +140,62 @@ def capital(text: str) -> str:
 
 # --- the field types --------------------------------------------------------------------------
 
+# --- The portal's one set of rules for contact details ---------------------------------------------
+# services/kernel/checks.py re-exports these (the engine may not import services), so a form field
+# and a WTForms view check an email, phone or postcode the same way.
+
+EMAIL_MAX = 254  # RFC 5321's limit on a whole address
+# No spaces, quotes, angle brackets, commas, semicolons, colons, brackets or backslashes anywhere;
+# one @; a dot in the domain and a top-level domain of two characters or more.
+_EMAIL_CHAR = r"[^\s@<>\"(),;:\[\]\\]"
+EMAIL_PATTERN = re.compile(rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.[^\s@<>\"(),;:\[\]\\.]{{2,}}$")
+# Digits, spaces, brackets and hyphens (one leading +), and 7 to 20 digits in all.
+PHONE_PATTERN = re.compile(r"^(?=(?:\D*\d){7,20}\D*$)\+?[0-9 ()\-]+$")
+# A UK postcode (GIR 0AA included), any case, with or without its one space.
+POSTCODE_PATTERN = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$", re.IGNORECASE)
+
+
+def is_email(text: str) -> bool:
+    """Whether ``text`` (already trimmed) is an email address the portal can send to."""
+    return len(text or "") <= EMAIL_MAX and bool(EMAIL_PATTERN.match(text or ""))
+
+
+def is_phone(text: str) -> bool:
+    """Whether ``text`` (already trimmed) is a telephone number (UK or international)."""
+    return bool(PHONE_PATTERN.match(text or ""))
+
+
+def normalise_postcode(text: str) -> str | None:
+    """``text`` as a UK postcode in capitals with one space ("ts181au" -> "TS18 1AU"), or None.
+
+    Stored in the one canonical form so searches and letters agree.
+    """
+    compact = re.sub(r"\s+", "", text or "").upper()
+    if len(compact) > 7 or not POSTCODE_PATTERN.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def real_date(day: str, month: str, year: str) -> dt.date | None:
+    """The date in three GOV.UK date boxes (month as a number or a name, a four-digit year), or None.
+
+    The one day/month/year rule: services/kernel/checks.py builds its messages on it.
+    """
+    day, month, year = (clean_text(str(p or "")).lower() for p in (day, month, year))
+    if not re.fullmatch(r"\d{1,2}", day) or not re.fullmatch(r"\d{4}", year):
+        return None
+    if month in MONTHS:
+        month_number = MONTHS[month]
+    elif re.fullmatch(r"\d{1,2}", month):
+        month_number = int(month)
+    else:
+        return None
+    try:
+        return dt.date(int(year), month_number, int(day))
+    except ValueError:
+        return None
+
+
 class FieldType:
     """Base class: a single-line text answer. Subclasses override what differs.
 
@@ -222,14 +278,13 @@ class EmailType(FieldType):
     html_type = "email"
     autocomplete = "email"
     keys = frozenset({"max"})
-    _valid = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@.]+")
 
     def convert(self, field, raw, today):
         value = clean_text(raw)
         error = self.check_length(field, value)
         if error:
             return None, error
-        if not self._valid.fullmatch(value):
+        if not is_email(value):
             return None, "Enter an email address in the correct format, like name@example.com"
         return value, None
 
@@ -239,12 +294,10 @@ class TelType(FieldType):
     html_type = "tel"
     autocomplete = "tel"
     keys = frozenset()
-    _allowed = re.compile(r"\+?[0-9 ()\-]+")
 
     def convert(self, field, raw, today):
         value = re.sub(r"\s+", " ", clean_text(raw))
-        digits = re.sub(r"\D", "", value)
-        if not self._allowed.fullmatch(value) or not 7 <= len(digits) <= 20:
+        if not is_phone(value):
             return None, ("Enter a telephone number, like 01632 960 001, 07700 900 982 or "
                           "+44 808 157 0192")
         return value, None
@@ -254,14 +307,12 @@ class PostcodeType(FieldType):
     name = "postcode"
     autocomplete = "postal-code"
     keys = frozenset()
-    _valid = re.compile(r"(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})")
 
     def convert(self, field, raw, today):
-        compact = re.sub(r"\s+", "", clean_text(raw)).upper()
-        if not self._valid.fullmatch(compact):
+        value = normalise_postcode(clean_text(raw))
+        if value is None:
             return None, "Enter a real postcode"
-        # Stored in the one canonical form so searches and letters agree.
-        return f"{compact[:-3]} {compact[-3:]}", None
+        return value, None
 
 
 class NumberType(FieldType):
@@ -323,14 +374,8 @@ class DateType(FieldType):
         if missing:
             words = " and ".join(missing) if len(missing) < 3 else "day, month and year"
             return None, f"{label} must include a {words}"
-        try:
-            day = int(parts["day"])
-            month_text = parts["month"].lower()
-            month = MONTHS[month_text] if month_text in MONTHS else int(month_text)
-            if not re.fullmatch(r"\d{4}", parts["year"]):
-                raise ValueError("year")
-            value = dt.date(int(parts["year"]), month, day)
-        except (ValueError, KeyError, OverflowError):
+        value = real_date(parts["day"], parts["month"], parts["year"])
+        if value is None:
             return None, f"{label} must be a real date"
         if field.past is True and not value < today:
             return None, f"{label} must be in the past"
