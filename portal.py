@@ -111,8 +111,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(accounts.load_session_user)
     mail.init_app(app)
 
-    from blueprints import common
-    common.init_app(app)
+    from blueprints import web
+    web.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)

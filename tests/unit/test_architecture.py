@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_BLUEPRINT_MODULES = {"blueprints.common", "blueprints.person_form",
+SHARED_BLUEPRINT_MODULES = {"blueprints.web", "blueprints.fields",
                             "blueprints.registration"}  # helpers, not blueprints
 
 
