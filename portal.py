@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
-from blueprints import account, auth, casework, citizen, common, forms, home, messages, people, team
+from blueprints import account, auth, casework, citizen, forms, home, messages, people, team, web
 from engine import load_registry
 from engine.schema import check_directory
 from services import demo, mail
@@ -117,7 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(accounts.load_session_user)
     mail.init_app(app)
 
-    common.init_app(app)
+    web.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)

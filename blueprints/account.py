@@ -4,18 +4,18 @@ change of circumstances and Two Step Verification.
 Every page is ``SIGNED_IN`` (a user without Two Step Verification must reach it to turn it on).
 The rules live in ``services/identity/profile.py``; these views check forms and answer.
 """
-import unicodedata
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Regexp, ValidationError
 
-from blueprints.common import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
-                               render)
+from blueprints.fields import AboutForm, WorkForm, email_address, max_length, nfc, options
+from blueprints.web import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
+                            render)
 from services.identity import accounts, profile
-from services.kernel import checks, vocab
+from services.kernel import checks
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -28,82 +28,23 @@ CODE_PROBLEMS = {
 
 # --- Forms --------------------------------------------------------------------------------------
 
-def _clean(value):
-    """Trim and normalise text (NFC, so "Nguyễn" typed either way is the same letters)."""
-    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
-
-
-def _name_rule(label):
-    return Regexp(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$",
-                  message=f"{label} must only include letters, spaces, hyphens and apostrophes")
-
-
-def _most(label, n):
-    return Length(max=n, message=f"{label} must be {n} characters or fewer")
-
-
-def _options(values, placeholder="Please select"):
-    return [("", placeholder)] + [(v, v) for v in values]
-
-
 class AccountForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect already checks every POST (400 when missing)
 
 
-class PersonalForm(AccountForm):
-    title = SelectField("Title", choices=_options(vocab.TITLES), validate_choice=False,
-                        validators=[DataRequired("Select your title"),
-                                    AnyOf(vocab.TITLES, message="Select your title")])
-    forename = StringField("Forename", filters=[_clean], validators=[
-        DataRequired("Enter your forename"), _most("Forename", 100), _name_rule("Forename")])
-    surname = StringField("Surname", filters=[_clean], validators=[
-        DataRequired("Enter your surname"), _most("Surname", 100), _name_rule("Surname")])
-    gender = SelectField("Gender", choices=_options(vocab.GENDERS), validate_choice=False,
-                         validators=[Optional(), AnyOf(vocab.GENDERS, message="Select a gender from the list")])
-
-
-def _optional_text(label, n):
-    return StringField(label, filters=[_clean], validators=[Optional(), _most(label, n)])
-
-
-class WorkForm(AccountForm):
-    professional_role = SelectField("Professional Role", validate_choice=False,
-                                    validators=[DataRequired("Select your professional role")])
-    organisation_name = StringField("Organisation Name", filters=[_clean], validators=[
-        DataRequired("Enter the name of your organisation"), _most("Organisation Name", 200)])
-    house_number = _optional_text("House Number", 20)
-    house_name = _optional_text("House Name", 100)
-    building_name = _optional_text("Building Name", 100)
-    street = _optional_text("Street Name", 100)
-    district = _optional_text("District / Village", 100)
-    town = _optional_text("Town", 100)
-    postcode = StringField("Postcode", filters=[_clean], validators=[
-        DataRequired("Enter a postcode"), _most("Postcode", 10),
-        Regexp(checks.POSTCODE_PATTERN, message="Enter a real postcode, like TS18 1AU")])
-    country = SelectField("Country", choices=_options(vocab.COUNTRIES), validate_choice=False,
-                          validators=[Optional(), AnyOf(vocab.COUNTRIES, message="Select a country")])
-    work_phone = StringField("Work Phone", filters=[_clean], validators=[
-        Optional(), Regexp(checks.PHONE_PATTERN, message="Enter a telephone number, like 01642 527145")])
-    mobile = StringField("Mobile Number", filters=[_clean], validators=[
-        Optional(), Regexp(checks.PHONE_PATTERN, message="Enter a mobile number, like 07700 900982")])
-
-    def validate_professional_role(self, field):
-        if field.data not in current_app.config["COUNCIL"]["professional_roles"]:
-            raise ValidationError("Select your professional role")
-
-
 class EmailForm(AccountForm):
-    new_email = StringField("New email address", filters=[_clean], validators=[
-        DataRequired("Enter your new email address"), _most("Email address", 254)])
-    confirm_email = StringField("Confirm new email address", filters=[_clean], validators=[
+    new_email = StringField("New email address", filters=[nfc], validators=[
+        DataRequired("Enter your new email address"), max_length("Email address", 254),
+        email_address])
+    confirm_email = StringField("Confirm new email address", filters=[nfc], validators=[
         DataRequired("Confirm your new email address")])
     current_password = PasswordField("Current password", validators=[
         DataRequired("Enter your current password")])
 
     def validate_new_email(self, field):
-        if not checks.is_email(field.data):
-            raise ValidationError("Enter an email address in the correct format, like name@example.org")
+        if field.errors:
+            return  # not an email address: nothing to compare
         if checks.fold_email(field.data) == current_user.email:
             raise ValidationError("Enter a different email address to the one you use now")
 
@@ -132,8 +73,8 @@ class PasswordForm(AccountForm):
 class SecretQuestionForm(AccountForm):
     secret_question = SelectField("Secret question", validate_choice=False,
                                   validators=[DataRequired("Select a secret question")])
-    secret_answer = StringField("Secret answer", filters=[_clean], validators=[
-        DataRequired("Enter the answer to your secret question"), _most("Secret answer", 100)])
+    secret_answer = StringField("Secret answer", filters=[nfc], validators=[
+        DataRequired("Enter the answer to your secret question"), max_length("Secret answer", 100)])
     current_password = PasswordField("Current password", validators=[
         DataRequired("Enter your current password")])
 
@@ -143,16 +84,16 @@ class SecretQuestionForm(AccountForm):
 
 
 class CircumstancesForm(AccountForm):
-    kind = RadioField("What has changed?", choices=list(profile.CIRCUMSTANCE_KINDS.items()),
+    kind = RadioField("What has changed?", choices=options(profile.CIRCUMSTANCE_KINDS),
                       validate_choice=False, validators=[
                           DataRequired("Select what has changed"),
                           AnyOf(list(profile.CIRCUMSTANCE_KINDS), message="Select what has changed")])
-    organisation_name = StringField("New organisation name", filters=[_clean],
-                                    validators=[_most("New organisation name", 200)])
-    effective_date_day = StringField("Day", filters=[_clean])
-    effective_date_month = StringField("Month", filters=[_clean])
-    effective_date_year = StringField("Year", filters=[_clean])
-    details = TextAreaField("Details", filters=[_clean], validators=[_most("Details", 2000)])
+    organisation_name = StringField("New organisation name", filters=[nfc],
+                                    validators=[max_length("New organisation name", 200)])
+    effective_date_day = StringField("Day", filters=[nfc])
+    effective_date_month = StringField("Month", filters=[nfc])
+    effective_date_year = StringField("Year", filters=[nfc])
+    details = TextAreaField("Details", filters=[nfc], validators=[max_length("Details", 2000)])
     effective_date = None  # the parsed date once the form is valid
 
     def validate_organisation_name(self, field):
@@ -171,7 +112,7 @@ class CircumstancesForm(AccountForm):
 
 
 class TwoStepForm(AccountForm):
-    method = SelectField("Preferred method", choices=list(profile.TWO_STEP_METHODS.items()),
+    method = SelectField("Preferred method", choices=options(profile.TWO_STEP_METHODS),
                          validate_choice=False, validators=[
                              AnyOf(list(profile.TWO_STEP_METHODS), message="Select a preferred method")])
 
@@ -230,7 +171,7 @@ def _finish_sign_in_first():
 def index():
     """Personal Details (the first page of My Account)."""
     user = _me()
-    form = PersonalForm(obj=user if request.method == "GET" else None)
+    form = AboutForm(obj=user if request.method == "GET" else None)
     if request.method == "POST" and form.validate():
         changes = profile.update_personal(user, form.data, ip=client_ip())
         flash_success("Your personal details have been saved." if changes
@@ -252,7 +193,7 @@ def _work_form(work_profile=None):
     form = WorkForm(obj=work_profile if request.method == "GET" else None)
     if request.method == "GET" and work_profile is not None:
         form.organisation_name.data = work_profile.organisation.name
-    form.professional_role.choices = _options(_council()["professional_roles"])
+    form.professional_role.choices = options(_council()["professional_roles"])
     return form
 
 
@@ -268,7 +209,7 @@ def work_add():
     return _page("work_form", form, adding=True)
 
 
-@bp.route("/work/<int:profile_id>", methods=["GET", "POST"])
+@bp.route("/work/<id:profile_id>", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def work_edit(profile_id):
     _professionals_only()
@@ -281,7 +222,7 @@ def work_edit(profile_id):
     return _page("work_form", form, adding=False, work_profile=work_profile)
 
 
-@bp.route("/work/<int:profile_id>/end", methods=["GET", "POST"])
+@bp.route("/work/<id:profile_id>/end", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def work_end(profile_id):
     _professionals_only()
@@ -360,7 +301,7 @@ def password():
 @access(SIGNED_IN)
 def secret_question():
     form = SecretQuestionForm()
-    form.secret_question.choices = _options(_council()["secret_questions"])
+    form.secret_question.choices = options(_council()["secret_questions"], "Please select")
     if request.method == "GET":
         form.secret_question.data = current_user.secret_question
     if request.method == "POST" and form.validate() and _password_ok(form):

@@ -11,47 +11,26 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Optional, ValidationError
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, ValidationError
 
 import models
-from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
-                               safe_next)
-from blueprints.registration import (SECURITY, TITLES, Step, Wizard, add_error, choice_field,
-                                     email_field, gender_field, max_length, name_field, strip)
+from blueprints.fields import AboutForm, WorkForm, add_error, email_field, max_length, strip
+from blueprints.registration import SECURITY, Step, Wizard
+from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
+                            safe_next)
 from services import audit
 from services.identity import accounts
 
 bp = Blueprint("auth", __name__)
 
 VAGUE = "The email address or password is not correct"
-COUNTRIES = ("United Kingdom", "Republic of Ireland", "Other")
 
 
 # --- Form pieces ---------------------------------------------------------------------------------
 
 def _required(message):
     return DataRequired(message=message)
-
-
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-
-
-def _postcode(form, field):
-    match = _POSTCODE.match((field.data or "").upper())
-    if not match:
-        raise ValidationError("Enter a real postcode, like CV1 5RR")
-    field.data = f"{match.group(1)} {match.group(2)}"
-
-
-def _phone(mobile):
-    def check(form, field):
-        digits = re.sub(r"[\s()\-]", "", field.data or "")
-        pattern = r"(\+44|0)7\d{9}" if mobile else r"(\+44|0)\d{9,10}"
-        if digits and not re.fullmatch(pattern, digits):
-            raise ValidationError("Enter a mobile number, like 07700 900 982" if mobile
-                                  else "Enter a telephone number, like 01632 960 001")
-    return check
 
 
 class SignInForm(FlaskForm):
@@ -68,51 +47,6 @@ class CodeForm(FlaskForm):
     def validate_code(self, field):
         if field.data and not re.fullmatch(r"\d{6}", accounts.clean_code(field.data)):
             raise ValidationError("The verification code must be 6 digits")
-
-
-class AboutForm(FlaskForm):
-    title = choice_field("Title", TITLES, "Select your title")
-    forename = name_field("Forename")
-    surname = name_field("Surname")
-    gender = gender_field()
-
-
-def _optional_text(label, n):
-    return StringField(label, filters=[strip], validators=[Optional(), max_length(label, n)])
-
-
-class WorkForm(FlaskForm):
-    professional_role = SelectField("Professional Role", validate_choice=False)
-    organisation = StringField("Organisation Name", filters=[strip], validators=[
-        _required("Enter your organisation name"), max_length("Organisation Name", 200)])
-    house_number = _optional_text("House Number", 20)
-    house_name = _optional_text("House Name", 100)
-    building_name = _optional_text("Building Name", 100)
-    street = _optional_text("Street Name", 100)
-    district = _optional_text("District / Village", 100)
-    town = StringField("Town", filters=[strip], validators=[
-        _required("Enter your town"), max_length("Town", 100)])
-    postcode = StringField("Postcode", filters=[strip], validators=[
-        _required("Enter your postcode"), max_length("Postcode", 10), _postcode])
-    country = SelectField("Country", choices=[(c, c) for c in COUNTRIES], validate_choice=False,
-                          validators=[Optional(), AnyOf(COUNTRIES, message="Select a country")])
-    work_phone = StringField("Work Phone", filters=[strip], validators=[
-        Optional(), max_length("Work Phone", 30), _phone(mobile=False)])
-    mobile = StringField("Mobile Number", filters=[strip], validators=[
-        Optional(), max_length("Mobile Number", 30), _phone(mobile=True)])
-
-    def validate_professional_role(self, field):
-        if field.data not in [value for value, _ in field.choices]:
-            raise ValidationError("Select your professional role")
-
-    def validate(self, extra_validators=None):
-        """Field rules, then the ones across fields (Optional() stops a field's own chain)."""
-        valid = super().validate(extra_validators)
-        if not (self.house_number.data or self.house_name.data or self.building_name.data):
-            add_error(self.house_number, "Enter a house number, house name or building name")
-        if not (self.work_phone.data or self.mobile.data):
-            add_error(self.work_phone, "Enter a work phone or mobile number")
-        return valid and not (self.house_number.errors or self.work_phone.errors)
 
 
 class ForgottenForm(FlaskForm):
@@ -274,11 +208,18 @@ def logout():
 
 # --- Registration (Coventry 1.1.2-1.1.5) -----------------------------------------------------------
 
+def _register_professional(details, **hashes):
+    """The shared WorkForm calls it ``organisation_name`` (as My Account does); the registration
+    service reads ``organisation``."""
+    return accounts.register_professional({**details, "organisation": details["organisation_name"]},
+                                          **hashes)
+
+
 WIZARD = Wizard(
     steps=(SECURITY, Step("About you", AboutForm),
            Step("Work Details", WorkForm, {"professional_role": "professional_roles"})),
     session_key="registration", endpoint="auth.register", page="auth/register.html",
-    fields="auth/_register_fields.html", register=accounts.register_professional,
+    fields="auth/_register_fields.html", register=_register_professional,
     email_hint="Use your work email address")
 
 

@@ -8,13 +8,13 @@ GOV.UK error summary (422), keeping what was typed.
 """
 import datetime as dt
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
 import models
-from blueprints.common import access, client_ip, flash_success, render, send_pdf, send_stored_file
-from models import FormInstance, Message, Person, User
+from blueprints.web import access, client_ip, flash_success, render, send_pdf, send_stored_file
+from models import FormInstance, Message, Person
 from services import audit
 from services.casework import advice, documents, messages, sharing
 from services.forms import instances, pdf
@@ -38,16 +38,12 @@ def _registry():
 
 
 def _person(person_id):
-    if not 0 < person_id < 2 ** 63:
-        abort(404)
     return Person.get_or_none(Person.id == person_id) or abort(404)
 
 
 def case_url(person_id, anchor=""):
-    """The child's case page (team blueprint), where the casework partials are shown."""
-    if "team.case" in current_app.view_functions:
-        return url_for("team.case", person_id=person_id) + anchor
-    return url_for("casework.review")  # only while the team's case page does not exist
+    """The child's case page (team blueprint), where the casework sections are shown."""
+    return url_for("team.case", person_id=person_id) + anchor
 
 
 def _back(person_id, message, anchor=""):
@@ -55,45 +51,9 @@ def _back(person_id, message, anchor=""):
     return redirect(case_url(person_id, anchor), 303)
 
 
-@bp.app_context_processor
-def _casework_globals():
-    """``casework_for(person)`` gives the team/_case_*.html partials what they list."""
-    def casework_for(person):
-        cached = g.setdefault("casework", {})
-        if person.id not in cached:
-            cached[person.id] = _casework(person)
-        return cached[person.id]
-    return {"casework_for": casework_for}
-
-
-def _casework(person):
-    """What the case partials list, computed once per request and person."""
-    today = clock.uk_today()
-    forms = list(FormInstance.select(FormInstance, User)
-                 .join(User, on=(FormInstance.author == User.id))
-                 .where((FormInstance.person == person) & (FormInstance.status != "draft"))
-                 .order_by(FormInstance.updated_at.desc(), FormInstance.id.desc()))
-    sent = list(Message.select().where(Message.person == person)
-                .order_by(Message.created_at.desc(), Message.id.desc()).limit(20))
-    return {
-        "today": today,
-        "advice": advice.advice_rows(person, today),
-        "documents": documents.documents_of(person),
-        "forms": forms,
-        "messages": sent,
-        "form_title": messages.form_title,
-        "status_labels": vocab.FORM_STATUS_LABELS,
-        "kinds": messages.KINDS,
-        "kind_label": documents.kind_label,
-        "uk_time": clock.uk_time,
-        "shared_with": sharing.shared_with,
-        "has_accepted": any(f.status == "accepted" for f in forms),
-    }
-
-
 # --- request advice ----------------------------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/advice/new", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/advice/new", methods=["GET", "POST"])
 @access(OFFICER)
 def request_advice(person_id):
     """Ask a linked (or newly linked, by email) party for a form by a due date."""
@@ -121,7 +81,7 @@ def request_advice(person_id):
                   back=case_url(person.id))
 
 
-@bp.route("/advice/<int:advice_id>/remind", methods=["POST"])
+@bp.route("/advice/<id:advice_id>/remind", methods=["POST"])
 @access(OFFICER)
 def remind(advice_id):
     """Send a reminder by hand (always allowed while the advice is awaited; recorded)."""
@@ -153,7 +113,7 @@ def _review_page(instance, *, errors=None, status=200, values=None):
         status_label=vocab.FORM_STATUS_LABELS.get(instance.status, instance.status)), status
 
 
-@bp.route("/review/<int:instance_id>")
+@bp.route("/review/<id:instance_id>")
 @access(OFFICER)
 def review_form(instance_id):
     """One submitted form: its answers, its history, and Accept / Return."""
@@ -164,7 +124,7 @@ def review_form(instance_id):
     return _review_page(instance)
 
 
-@bp.route("/review/<int:instance_id>", methods=["POST"])
+@bp.route("/review/<id:instance_id>", methods=["POST"])
 @access(OFFICER)
 def decide(instance_id):
     """Accept, or Return with a reason; both carry the version the officer saw."""
@@ -202,7 +162,7 @@ def _share_target(person, source):
     return instance, document
 
 
-@bp.route("/people/<int:person_id>/share", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/share", methods=["GET", "POST"])
 @access(OFFICER)
 def share(person_id):
     """Share an accepted form (?instance=) or a document (?document=) with parties on the case."""
@@ -232,7 +192,7 @@ def share(person_id):
 
 # --- documents ---------------------------------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/documents/new", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/documents/new", methods=["GET", "POST"])
 @access(OFFICER)
 def upload_document(person_id):
     """Upload a letter, the Draft EHC Plan (optionally issued to the parents) or the Final Plan."""
@@ -259,7 +219,7 @@ def upload_document(person_id):
                   upload_mb=current_app.config["MAX_UPLOAD_MB"])
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<id:document_id>")
 @access(OFFICER)
 def document(document_id):
     """Download a case document: always an attachment, audited."""
@@ -307,7 +267,7 @@ def _message_errors(values, person):
     return errors
 
 
-@bp.route("/people/<int:person_id>/messages/new", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/messages/new", methods=["GET", "POST"])
 @access(OFFICER)
 def compose(person_id):
     """Write to a party on the case; "Use template" fills subject and body (htmx swaps them)."""
@@ -358,7 +318,7 @@ def _compose_context(person, values, errors):
 
 # --- the advice pack ---------------------------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/advice-pack")
+@bp.route("/people/<id:person_id>/advice-pack")
 @access(OFFICER)
 def advice_pack(person_id):
     """One PDF of all accepted advice (index, forms, PDF attachments) for the panel."""

@@ -1,71 +1,69 @@
-"""The citizen view for parents, carers and young people (16+), and the SEN team's side of it.
+"""The citizen view for parents, carers and young people (16+).
 
 Families: registration (Security Details, About you — no work details), My children, each child's
 page (where things stand, what happens next and by when, what has been shared, their forms),
 shared document downloads, starting family forms (the draft-plan comment window is checked here
 and again on submit), "Link my child" with a reference code, and "Tell us about a child".
-Officers: make a one-time reference code for a family, withdraw it, confirm or refuse link
-requests, and end a family member's link.
+The SEN team's side (reference codes, link requests) is in blueprints/team.py; its old /family
+URLs redirect there.
 
 HTTP only: the rules are in services/family/citizen.py. Anything a user may not see answers 404.
 """
-import datetime as dt
-
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-from blueprints.common import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
-                               render, send_stored_file)
-from blueprints.registration import (SECURITY, TITLES, Step, Wizard, choice_field, gender_field,
-                                     name_field, strip)
-from models import Person
+from blueprints.fields import AboutForm, DateOfBirthField, name_field, offered, options, strip
+from blueprints.registration import SECURITY, Step, Wizard
+from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
+                            moved, render, send_stored_file)
 from services.cases import statutory, windows
 from services.casework import documents
 from services.family import citizen
 from services.forms import instances
 from services.kernel import clock, vocab
-from services.people import people
 
 bp = Blueprint("citizen", __name__, url_prefix="/family")
 
 
 # --- Forms -----------------------------------------------------------------------------------------
 
-class AboutForm(FlaskForm):
-    citizen_kind = RadioField("I am a", choices=list(citizen.KINDS.items()), validate_choice=False,
+class FamilyAboutForm(AboutForm):
+    """About you, plus whether a parent or carer or a young person is registering."""
+    citizen_kind = RadioField("I am a", choices=options(citizen.KINDS), validate_choice=False,
                               validators=[DataRequired("Select whether you are a parent or carer, "
                                                        "or a young person"),
                                           AnyOf(list(citizen.KINDS), message="Select whether you "
                                                 "are a parent or carer, or a young person")])
-    title = choice_field("Title", TITLES, "Select your title")
-    forename = name_field("Forename")
-    surname = name_field("Surname")
-    gender = gender_field()
+
+    def __iter__(self):
+        """"I am a" is first on the page, so it is first in the error summary too."""
+        kind = self._fields["citizen_kind"]
+        return iter([kind, *(f for f in self._fields.values() if f is not kind)])
 
 
 class LinkForm(FlaskForm):
     code = StringField("Reference code", filters=[strip], validators=[
         DataRequired("Enter the reference code from the SEN Team"),
         Length(max=40, message=citizen.CODE_FORMAT)])
-    relationship = RadioField("Who are you to the child?", validate_choice=False, choices=[
-        *((r, r) for r in citizen.RELATIONSHIPS), (citizen.MYSELF, "I am the young person (16 or over)")],
-        validators=[DataRequired("Select who you are to the child")])
+    relationship = RadioField("Who are you to the child?", validate_choice=False, choices=options({
+        **{r: r for r in citizen.RELATIONSHIPS}, citizen.MYSELF: "I am the young person (16 or over)"}),
+        validators=[DataRequired("Select who you are to the child"),
+                    offered("Select who you are to the child")])
 
     def validate_code(self, field):
         if field.data and citizen.normalise_code(field.data) is None:
             raise ValidationError(citizen.CODE_FORMAT)
 
-    def validate_relationship(self, field):
-        if field.data not in [value for value, _ in field.choices]:
-            raise ValidationError("Select who you are to the child")
-
 
 class ChildForm(FlaskForm):
+    """Tell us about a child (or yourself, as a young person)."""
     forename = name_field("First name", "their")
     surname = name_field("Last name", "their")
+    date_of_birth = DateOfBirthField("Date of birth",
+                                     missing="Enter their date of birth, like 27 3 2015")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -85,18 +83,10 @@ def _child(person_id):
     return person
 
 
-def _person(person_id):
-    """Officers: any person (404 for none)."""
-    person = Person.get_or_none(Person.id == person_id) if 0 < person_id < 2 ** 63 else None
-    if person is None:
-        abort(404)
-    return person
-
-
 # --- Registration ----------------------------------------------------------------------------------
 
 WIZARD = Wizard(
-    steps=(SECURITY, Step("About you", AboutForm)), session_key="family_registration",
+    steps=(SECURITY, Step("About you", FamilyAboutForm)), session_key="family_registration",
     endpoint="citizen.register", page="citizen/register.html",
     fields="citizen/_register_fields.html", register=citizen.register_citizen,
     audit_detail={"role": "citizen"})
@@ -147,7 +137,7 @@ def _form_title(key):
         return key
 
 
-@bp.route("/children/<int:person_id>")
+@bp.route("/children/<id:person_id>")
 @access("citizen")
 def child(person_id):
     """One child: where things stand, what happens next and by when, what was shared, forms."""
@@ -156,7 +146,7 @@ def child(person_id):
     return _child_page(person)
 
 
-@bp.route("/children/<int:person_id>/documents/<int:document_id>")
+@bp.route("/children/<id:person_id>/documents/<id:document_id>")
 @access("citizen")
 def document(person_id, document_id):
     """A document shared with me (draft or final plan, letter): always a download."""
@@ -169,7 +159,7 @@ def document(person_id, document_id):
     return send_stored_file(path, found.filename, found.content_type)
 
 
-@bp.route("/children/<int:person_id>/forms/<form_key>/start", methods=["POST"])
+@bp.route("/children/<id:person_id>/forms/<form_key>/start", methods=["POST"])
 @access("citizen")
 def start_form(person_id, form_key):
     """Start a family form. "Comments on the Draft EHC Plan" only while the window is open."""
@@ -213,108 +203,31 @@ def link_child():
     return redirect(url_for("citizen.home"), 303)
 
 
-def _date_of_birth():
-    """(date | None, message | None) from the day/month/year inputs."""
-    parts = [request.form.get(f"date_of_birth-{p}", "").strip() for p in ("day", "month", "year")]
-    if not all(parts):
-        return None, "Enter their date of birth, like 27 3 2015"
-    if not all(p.isdigit() and len(p) <= 4 for p in parts):
-        return None, "Date of birth must be a real date, like 27 3 2015"
-    try:
-        day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        return None, "Date of birth must be a real date, like 27 3 2015"
-    return day, people.date_of_birth_problem(day, clock.uk_today())
-
-
 @bp.route("/children/add", methods=["GET", "POST"])
 @access("citizen")
 def add_child():
     """Tell us about a child (or yourself, as a young person) to ask for an assessment."""
     form = ChildForm()
-    dob = {p: request.form.get(f"date_of_birth-{p}", "")[:4] for p in ("day", "month", "year")}
+    dob = form.date_of_birth.typed
     if request.method == "GET":
         return render("citizen/add_child.html", form=form, dob=dob, errors={})
     rate_limit(f"family-add:user:{_me().id}", 10, 3600)
-    valid = form.validate()
-    day, problem = _date_of_birth()
-    errors = form_errors(form)
-    if problem:
-        errors["date_of_birth-day"] = problem
-    if not valid or problem:
-        return render("citizen/add_child.html", status=422, form=form, dob=dob, errors=errors)
+    if not form.validate():
+        return render("citizen/add_child.html", status=422, form=form, dob=dob,
+                      errors=form_errors(form))
     person = citizen.add_child(_me(), {"forename": form.forename.data, "surname": form.surname.data,
-                                       "date_of_birth": day}, ip=client_ip())
+                                       "date_of_birth": form.date_of_birth.data}, ip=client_ip())
     flash_success(f"{person.forename} has been added. You can now ask for an assessment.")
     return redirect(url_for("citizen.child", person_id=person.id), 303)
 
 
-# --- The SEN team's side ---------------------------------------------------------------------------
+# --- Officer pages that used to live here ------------------------------------------------------
 
-@bp.route("/codes/<int:person_id>", methods=["GET", "POST"])
-@access("officer")
-def codes(person_id):
-    """Reference codes for a child's family: create one (shown once), see unused ones, and the
-    family members who can see this child (End link)."""
-    person = _person(person_id)
-    new_code = None
-    if request.method == "POST":
-        plain, row = citizen.create_code(person, officer=_me(), ip=client_ip())
-        new_code = (citizen.format_code(plain), row)
-    return render("citizen/codes.html", status=201 if new_code else 200, person=person,
-                  new_code=new_code, codes=citizen.codes_for(person),
-                  links=citizen.family_links(person), show_date=clock.long_date,
-                  kinds=citizen.KINDS)
-
-
-@bp.route("/codes/<int:person_id>/<int:code_id>/withdraw", methods=["POST"])
-@access("officer")
-def withdraw_code(person_id, code_id):
-    person = _person(person_id)
-    if not citizen.withdraw_code(person, code_id, officer=_me(), ip=client_ip()):
-        abort(404)
-    flash_success("The reference code has been withdrawn. It can no longer be used.")
-    return redirect(url_for("citizen.codes", person_id=person.id), 303)
-
-
-@bp.route("/links/<int:person_id>/<int:link_id>/end", methods=["POST"])
-@access("officer")
-def end_link(person_id, link_id):
-    """End a parent's (or young person's) access to this child."""
-    person = _person(person_id)
-    if not citizen.end_family_link(person, link_id, officer=_me(), ip=client_ip()):
-        abort(404)
-    flash_success("The link has ended. They can no longer see this child's information.")
-    return redirect(url_for("citizen.codes", person_id=person.id), 303)
-
-
-@bp.route("/requests")
-@access("officer")
-def requests():
-    """Link requests: families who entered a reference code, waiting to be confirmed."""
-    return render("citizen/requests.html", pending=citizen.pending_requests(),
-                  decided=citizen.recent_decisions(), ended=citizen.recently_ended(),
-                  show_date=clock.long_date, today=clock.uk_today(), age_on=people.age_on)
-
-
-@bp.route("/requests/<int:request_id>", methods=["POST"])
-@access("officer")
-def decide(request_id):
-    """Confirm (the family member is linked) or refuse a link request."""
-    link_request = citizen.request_by_id(request_id)
-    action = request.form.get("action")
-    if link_request is None or action not in ("confirm", "refuse"):
-        abort(404)
-    if action == "confirm":
-        problem = citizen.confirm(link_request, officer=_me(), ip=client_ip(),
-                                  today=clock.uk_today())
-    else:
-        problem = citizen.refuse(link_request, officer=_me(), ip=client_ip())
-    if problem:
-        return render("citizen/requests.html", status=422, pending=citizen.pending_requests(),
-                      decided=citizen.recent_decisions(), ended=citizen.recently_ended(),
-                      show_date=clock.long_date, today=clock.uk_today(), age_on=people.age_on,
-                      errors={f"request-{request_id}": problem})
-    flash_success("Request confirmed: they can now see this child's information."
-                  if action == "confirm" else "Request refused. We have told them to contact you.")
-    return redirect(url_for("citizen.requests"), 303)
+# They are the SEN team's pages, now under /team; old links and bookmarks keep working.
+moved(bp, "/codes/<id:person_id>", "team.family_codes", "officer", methods=("GET", "POST"))
+moved(bp, "/codes/<id:person_id>/<id:code_id>/withdraw", "team.withdraw_code", "officer",
+      methods=("POST",))
+moved(bp, "/links/<id:person_id>/<id:link_id>/end", "team.end_family_link", "officer",
+      methods=("POST",))
+moved(bp, "/requests", "team.link_requests", "officer")
+moved(bp, "/requests/<id:request_id>", "team.decide_link_request", "officer", methods=("POST",))

@@ -8,12 +8,11 @@ hint that it exists.
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup, escape
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import BuildError
 
-from blueprints.common import (access, client_ip, flash_success, is_partial, render, send_pdf,
-                               send_stored_file)
+from blueprints.web import (access, client_ip, flash_success, is_partial, render, send_pdf,
+                            send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
 from services.forms import instances, uploads
 from services.forms.instances import NotEditable, Refused, VersionConflict
@@ -92,7 +91,7 @@ def _person_forms_url(person_id):
 
 # --- start and continue ------------------------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/forms/<form_key>/start", methods=["POST"])
+@bp.route("/people/<id:person_id>/forms/<form_key>/start", methods=["POST"])
 @access(*EVERYONE)
 def start(person_id, form_key):
     """Start: a new draft, only for roles the form's started_by names and linked people."""
@@ -107,7 +106,7 @@ def start(person_id, form_key):
     return redirect(_step_url(instance, form.steps[0].key), 303)
 
 
-@bp.route("/forms/<int:instance_id>")
+@bp.route("/forms/<id:instance_id>")
 @access(*EVERYONE)
 def resume(instance_id):
     """Continue: the first step still to do (View Details once it is submitted)."""
@@ -120,7 +119,7 @@ def resume(instance_id):
 
 # --- steps -------------------------------------------------------------------------------------
 
-@bp.route("/forms/<int:instance_id>/<step_key>")
+@bp.route("/forms/<id:instance_id>/<step_key>")
 @access(*EVERYONE)
 def step(instance_id, step_key):
     instance, form = _instance(instance_id, edit=True)
@@ -132,7 +131,7 @@ def step(instance_id, step_key):
     return _step_page(instance, form, step, journey)
 
 
-@bp.route("/forms/<int:instance_id>/<step_key>", methods=["POST"])
+@bp.route("/forms/<id:instance_id>/<step_key>", methods=["POST"])
 @access(*EVERYONE)
 def save(instance_id, step_key):
     """Every button of a step posts here: autosave, Add More, Remove, upload, Back, Save & Continue."""
@@ -234,7 +233,7 @@ def _summary_page(instance, form, *, status=200, errors=None, error_list=None, a
         errors=errors or {}, errors_list=error_list, agreed=set(agreed), preview=False)
 
 
-@bp.route("/forms/<int:instance_id>/summary")
+@bp.route("/forms/<id:instance_id>/summary")
 @access(*EVERYONE)
 def summary(instance_id):
     """Check your answers, the declarations and Submit."""
@@ -246,7 +245,7 @@ def summary(instance_id):
     return _summary_page(instance, form)
 
 
-@bp.route("/forms/<int:instance_id>/submit", methods=["POST"])
+@bp.route("/forms/<id:instance_id>/submit", methods=["POST"])
 @access(*EVERYONE)
 def submit(instance_id):
     instance = instances.instance_for(current_user, instance_id)
@@ -270,7 +269,7 @@ def submit(instance_id):
     return redirect(url_for("forms.submitted", instance_id=instance.id), 303)
 
 
-@bp.route("/forms/<int:instance_id>/submitted")
+@bp.route("/forms/<id:instance_id>/submitted")
 @access(*EVERYONE)
 def submitted(instance_id):
     instance, form = _instance(instance_id)
@@ -282,8 +281,8 @@ def submitted(instance_id):
 
 # --- view, edit, delete ------------------------------------------------------------------------
 
-@bp.route("/forms/<int:instance_id>/view")
-@bp.route("/forms/<int:instance_id>/view/<int:round_number>")
+@bp.route("/forms/<id:instance_id>/view")
+@bp.route("/forms/<id:instance_id>/view/<int:round_number>")
 @access(*EVERYONE)
 def view(instance_id, round_number=None):
     """View Details: read-only answers (the current ones, or one earlier submitted round)."""
@@ -303,7 +302,7 @@ def view(instance_id, round_number=None):
         status_label=vocab.FORM_STATUS_LABELS.get(instance.status, instance.status))
 
 
-@bp.route("/forms/<int:instance_id>/edit", methods=["POST"])
+@bp.route("/forms/<id:instance_id>/edit", methods=["POST"])
 @access(*EVERYONE)
 def edit(instance_id):
     """Edit: a submitted form becomes editable again; the submitted round is kept."""
@@ -317,7 +316,7 @@ def edit(instance_id):
     return redirect(url_for("forms.summary", instance_id=instance.id), 303)
 
 
-@bp.route("/forms/<int:instance_id>/delete", methods=["GET", "POST"])
+@bp.route("/forms/<id:instance_id>/delete", methods=["GET", "POST"])
 @access(*EVERYONE)
 def delete(instance_id):
     """Delete a draft (never a submitted form), after a confirmation page."""
@@ -336,7 +335,7 @@ def delete(instance_id):
 
 # --- files and PDF -----------------------------------------------------------------------------
 
-@bp.route("/forms/<int:instance_id>/files/<int:attachment_id>")
+@bp.route("/forms/<id:instance_id>/files/<id:attachment_id>")
 @access(*EVERYONE)
 def download(instance_id, attachment_id):
     """A file, only through this authorised view: always a download, never rendered inline."""
@@ -350,7 +349,7 @@ def download(instance_id, attachment_id):
     return send_stored_file(path, attachment.filename, attachment.content_type)
 
 
-@bp.route("/forms/<int:instance_id>/pdf")
+@bp.route("/forms/<id:instance_id>/pdf")
 @access(*EVERYONE)
 def pdf(instance_id):
     """PDF of a submitted (or accepted) form."""
@@ -423,30 +422,3 @@ def csrf_or_interrupted(error):
         return upload_interrupted(error)
     return render_template("errors/csrf.html"), 400
 
-
-@bp.app_template_filter("filesize")
-def _filesize(size):
-    return uploads.human_size(int(size or 0))
-
-
-@bp.app_template_filter("file_types")
-def _file_types(accept):
-    return ", ".join(dict.fromkeys(uploads.ALLOWED[e][1] for e in uploads.allowed_extensions(accept)))
-
-
-@bp.app_template_filter("nl2br")
-def _nl2br(text):
-    """Escape an answer and keep its line breaks (textarea answers in the summary)."""
-    return Markup("<br>").join(escape(line) for line in str(text).split("\n"))
-
-
-@bp.app_template_global("condition_text")
-def _condition_text(form, step, field):
-    """When a conditional question applies, in words (the page shows every question without JS)."""
-    cond = field.show_if
-    try:
-        target = (step if cond.step is None else form.step(cond.step)).field(cond.name)
-    except KeyError:
-        return ""
-    answers = " or ".join(cond.values)
-    return f"Only needed if your answer to “{target.label.rstrip(':')}” is {answers}."

@@ -1,8 +1,8 @@
 """Home (the tiles), SEND Home, and the footer pages."""
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from blueprints.common import PUBLIC, SIGNED_IN, access
+from blueprints.web import PUBLIC, SIGNED_IN, access
 
 bp = Blueprint("home", __name__)
 
@@ -21,13 +21,11 @@ def send_home():
     """The SEND area; until two-step verification is on it offers to enable it."""
     if not current_user.two_step_passed:
         return render_template("home/enable_two_step.html")
-    if current_user.role == "citizen" and "citizen.home" in current_app.view_functions:
-        return redirect(url_for("citizen.home"))  # families: My children (blueprints/citizen.py)
-    if current_user.role == "officer" and "team.caseload" in current_app.view_functions:
+    if current_user.role == "citizen":
+        return redirect(url_for("citizen.home"))  # families: My children
+    if current_user.role == "officer":
         return redirect(url_for("team.caseload"))  # the SEN team's landing page
-    if "people.index" in current_app.view_functions:  # the SEND area (issue 3 of 6)
-        return redirect(url_for("people.index"))
-    return render_template("home/send.html")
+    return redirect(url_for("people.index"))  # professionals (and admins): the SEND area
 
 
 @bp.route("/accessibility")

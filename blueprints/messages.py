@@ -6,23 +6,11 @@ reminders).
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
-from blueprints.common import access, client_ip, render
+from blueprints.web import MESSAGE_READERS, access, client_ip, render
 from services.casework import messages
 from services.kernel import clock, paging
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
-
-READERS = ("professional", "citizen")
-
-
-@bp.app_context_processor
-def _unread_messages():
-    """``unread_messages()`` for the Home tile's red number (counted only when a page asks)."""
-    def unread_messages():
-        if not current_user.is_authenticated or current_user.role not in READERS:
-            return 0
-        return messages.unread_count(current_user.id)
-    return {"unread_messages": unread_messages}
 
 
 def _me():
@@ -30,15 +18,15 @@ def _me():
 
 
 @bp.route("/")
-@access(*READERS)
+@access(*MESSAGE_READERS)
 def index():
     """My messages, newest first; unread ones tagged "Unread" and in bold."""
     page = messages.inbox(_me(), paging.page_number(request.args.get("page")))
     return render("messages/index.html", "messages/_list.html", listing=page, kinds=messages.KINDS)
 
 
-@bp.route("/<int:message_id>")
-@access(*READERS)
+@bp.route("/<id:message_id>")
+@access(*MESSAGE_READERS)
 def show(message_id):
     """One message; opening it marks it read. "Go to form" lands on the child's right tab."""
     me = _me()

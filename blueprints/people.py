@@ -10,8 +10,9 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import access, client_ip, flash_success, render, safe_next, send_stored_file
-from blueprints.person_form import PersonForm, person_form_errors as _errors
+from blueprints.fields import PersonForm
+from blueprints.web import (access, client_ip, flash_success, form_errors, render, safe_next,
+                            send_stored_file)
 import models
 from services import audit
 from services.forms import forms_section
@@ -59,14 +60,14 @@ def index():
                   search=search, filters=people.FILTERS)
 
 
-@bp.route("/<int:person_id>/hide", methods=["POST"])
+@bp.route("/<id:person_id>/hide", methods=["POST"])
 @access("professional")
 def hide(person_id):
     """Hide Person: hides the child from my list only."""
     return _set_hidden(person_id, True)
 
 
-@bp.route("/<int:person_id>/unhide", methods=["POST"])
+@bp.route("/<id:person_id>/unhide", methods=["POST"])
 @access("professional")
 def unhide(person_id):
     return _set_hidden(person_id, False)
@@ -100,13 +101,13 @@ def add():
         person = people.add_person(_me(), form.details(), ip=client_ip())
         flash_success(f"{person.forename} {person.surname} has been added to your list.")
         return redirect(url_for("people.details", person_id=person.id), 303)
-    errors = _errors(form)
+    errors = form_errors(form)
     return render("people/add.html", form=form, errors=errors, status=422 if errors else 200)
 
 
 # --- Child details ------------------------------------------------------------------------------
 
-@bp.route("/<int:person_id>", methods=["GET", "POST"])
+@bp.route("/<id:person_id>", methods=["GET", "POST"])
 @access("professional")
 def details(person_id):
     """Child details: shown and correctable; every change is audited; Continue goes to forms."""
@@ -122,7 +123,7 @@ def details(person_id):
             if changes:
                 flash_success("The child's details have been updated.")
             return redirect(url_for("people.forms", person_id=person.id), 303)
-    errors = _errors(form)
+    errors = form_errors(form)
     return render("people/details.html", form=form, person=person, errors=errors,
                   linked=people.link_description(person.link, _me()),
                   status=422 if errors else 200)
@@ -130,7 +131,7 @@ def details(person_id):
 
 # --- The forms section --------------------------------------------------------------------------
 
-@bp.route("/<int:person_id>/forms")
+@bp.route("/<id:person_id>/forms")
 @access("professional")
 def forms(person_id):
     """The forms section: tabs Request, Assessment, EHC Plan, EHCP Reviews (real links; htmx swaps
@@ -149,7 +150,7 @@ def forms(person_id):
                   key_dates=forms_section.key_dates_panel(person, today=clock.uk_today()))
 
 
-@bp.route("/<int:person_id>/documents/<int:document_id>")
+@bp.route("/<id:person_id>/documents/<id:document_id>")
 @access("professional")
 def document(person_id, document_id):
     """A letter or plan the SEN team shared with me: always a download, never shown inline."""
@@ -174,7 +175,7 @@ def _colleagues_page(person, *, errors=None, status=200):
                   sharing=colleagues.draft_sharing(drafts), status=status)
 
 
-@bp.route("/<int:person_id>/colleagues", methods=["GET", "POST"], endpoint="colleagues")
+@bp.route("/<id:person_id>/colleagues", methods=["GET", "POST"], endpoint="colleagues")
 @access("professional")
 def colleagues_page(person_id):
     """Colleagues at my organisation: who has access to this child; Give access (POST)."""
@@ -193,7 +194,7 @@ def colleagues_page(person_id):
     return redirect(url_for("people.colleagues", person_id=person.id), 303)
 
 
-@bp.route("/<int:person_id>/colleagues/<int:colleague_id>/remove", methods=["POST"])
+@bp.route("/<id:person_id>/colleagues/<id:colleague_id>/remove", methods=["POST"])
 @access("professional")
 def colleague_remove(person_id, colleague_id):
     """Remove access: only for access I gave."""
@@ -206,7 +207,7 @@ def colleague_remove(person_id, colleague_id):
     return redirect(url_for("people.colleagues", person_id=person.id), 303)
 
 
-@bp.route("/<int:person_id>/colleagues/drafts", methods=["POST"])
+@bp.route("/<id:person_id>/colleagues/drafts", methods=["POST"])
 @access("professional")
 def colleague_drafts(person_id):
     """Share one of my drafts with a colleague who has access (or stop sharing it)."""

@@ -1,84 +1,26 @@
 """The registration wizard shared by professionals (blueprints/auth.py: Security Details, About
-you, Work Details) and families (blueprints/citizen.py: Security Details, About you), and the form
-pieces both use, so the two journeys can never drift apart. Not a blueprint: blueprints import it.
+you, Work Details) and families (blueprints/citizen.py: Security Details, About you), so the two
+journeys can never drift apart; its form pieces are blueprints/fields.py's. Not a blueprint:
+blueprints import it.
 
 Every step is on one URL: htmx swaps each step in (templates/registration/_step.html), and without
 JS each step is a whole page. What was typed is kept in the session between steps — never a
 password or secret answer, only their hashes. The rules (password policy, who may register) live in
 services/; the wizard reads the forms, rate-limits, audits and chooses the page.
 """
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 import models
-from blueprints.common import client_ip, form_errors, is_partial, rate_limit, render
+from blueprints.fields import add_error, email_field, max_length, offered, options, strip
+from blueprints.web import client_ip, form_errors, is_partial, rate_limit, render
 from services import audit
 from services.identity import accounts
-from services.kernel import checks
-
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
-TITLES = ("Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof")
-GENDERS = ("Female", "Male", "Non-binary", "Prefer not to say")
-
-
-# --- Form pieces ---------------------------------------------------------------------------------
-
-def strip(value):
-    """WTForms filter: trim text."""
-    return value.strip() if isinstance(value, str) else value
-
-
-def nfc(value):
-    """WTForms filter: trim and normalise (NFC, so "Nguyễn" typed either way is the same letters)."""
-    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
-
-
-def max_length(label, n):
-    """Length validator with the GOV.UK message."""
-    return Length(max=n, message=f"{label} must be {n} characters or fewer")
-
-
-def email_field(label="Email Address", message="Enter your email address"):
-    """A required email address (format checked, 254 characters at most)."""
-    return StringField(label, filters=[strip], validators=[
-        DataRequired(message=message), max_length(label, 254),
-        Regexp(checks.EMAIL_PATTERN, message=EMAIL_FORMAT)])
-
-
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
-
-
-def name_field(label, what="your"):
-    """A required name: letters, spaces, hyphens and apostrophes ("Enter {what} forename")."""
-    def letters_only(form, field):
-        if field.data and not _NAME.match(field.data):
-            raise ValidationError(f"{label} must only include letters, spaces, hyphens and apostrophes")
-    return StringField(label, filters=[nfc], validators=[
-        DataRequired(message=f"Enter {what} {label.lower()}"), max_length(label, 100), letters_only])
-
-
-def choice_field(label, choices, message):
-    """A required select whose answer must be one of ``choices``."""
-    return SelectField(label, choices=[(c, c) for c in choices], validate_choice=False,
-                       validators=[DataRequired(message=message), AnyOf(choices, message=message)])
-
-
-def gender_field():
-    """The optional Gender select."""
-    return SelectField("Gender", choices=[(g, g) for g in GENDERS], validate_choice=False,
-                       validators=[Optional(), AnyOf(GENDERS, message="Select a gender")])
-
-
-def add_error(field, message):
-    """Add a message to a field found wrong outside its own validators."""
-    field.errors = [*field.errors, message]
 
 
 class SecurityForm(FlaskForm):
@@ -88,16 +30,13 @@ class SecurityForm(FlaskForm):
         DataRequired(message="Confirm your email address"), max_length("Confirm Email Address", 254)])
     password = PasswordField("Password")
     confirm_password = PasswordField("Confirm Password")
-    secret_question = SelectField("Secret Question", validate_choice=False)
+    secret_question = SelectField("Secret Question", validate_choice=False,
+                                  validators=[offered("Select a secret question")])
     secret_answer = PasswordField("Secret Answer", validators=[max_length("Secret Answer", 100)])
 
     def validate_confirm_email(self, field):
         if field.data and (self.email.data or "").lower() != field.data.lower():
             raise ValidationError("Email addresses do not match")
-
-    def validate_secret_question(self, field):
-        if field.data not in [value for value, _ in field.choices]:
-            raise ValidationError("Select a secret question")
 
 
 # --- The wizard ----------------------------------------------------------------------------------
@@ -159,7 +98,7 @@ class Wizard:
         form = step.form(data=reg["data"], **({} if formdata else {"formdata": None}))
         council = current_app.config["COUNCIL"]
         for name, key in step.choices.items():
-            form[name].choices = [(c, c) for c in council[key]]
+            form[name].choices = options(council[key])
         return form
 
     def _page(self, reg, form, status=200):

@@ -1,27 +1,26 @@
-"""The SEN team's workspace (issue 4 of 6, first half): the caseload, people to match, a child's
-case page, merging duplicate records, the dashboard, professional accounts and officers.
+"""The SEN team's workspace: the caseload, people to match, a child's case page (built whole
+here, casework lists included), merging duplicate records, the dashboard, professional accounts,
+officers, and the families' side: reference codes and link requests.
 
 Every route is for officers only (others get 404). Rules live in ``services/cases/team.py`` and the
 statutory clock in ``services/cases/statutory.py``; views read the request and pass plain values in,
 including ``today`` (``clock.uk_today()``), so tests control time.
 """
-import datetime as dt
-
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 # The Child details form is shared with the professional's page so the two never drift apart.
-from blueprints.common import access, client_ip, flash_success, render
-from blueprints.person_form import PersonForm, person_form_errors
-from engine.fields import clean_raw, getone
-from engine.schema import Field as SchemaField
-from models import WorkProfile
+from blueprints.fields import PersonForm, read_date, typed_date
+from blueprints.web import access, client_ip, flash_success, form_errors, render
+from models import FormInstance, Message, User, WorkProfile
 from services.cases import statutory, team
-from services.casework import messages
+from services.casework import advice, documents, messages, sharing
+from services.family import citizen
 from services.kernel import clock, paging, vocab
 from services.people import people
 
 bp = Blueprint("team", __name__, url_prefix="/team")
+
 
 def _me():
     return current_user._get_current_object()
@@ -33,17 +32,8 @@ def _case_url(person, anchor=None):
     return url_for("team.case", person_id=person.id, _anchor=anchor)
 
 def _date(name, label, *, required=False):
-    """Read a GOV.UK date input (name-day/-month/-year) with the form engine's messages.
-    Returns (date or None, typed parts, error or None)."""
-    rule = SchemaField(name, "date", label, required=required, future=False)
-    typed = {p: getone(request.form, f"{name}-{p}")[:20] for p in ("day", "month", "year")}
-    cleaned = clean_raw(rule, typed, today=clock.uk_today())
-    return (dt.date.fromisoformat(cleaned.value) if cleaned.value else None), typed, cleaned.error
-
-def _typed_date(value):
-    if not value:
-        return {"day": "", "month": "", "year": ""}
-    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+    """Read a GOV.UK date input: (date or None, typed parts, error or None)."""
+    return read_date(request.form, name, label, today=clock.uk_today(), required=required)
 
 def _anchor(name):
     """Where an error summary link lands for a field (a date's first input)."""
@@ -119,7 +109,8 @@ def accounts():
 def _account_or_404(user_id):
     return team.professional_by_id(user_id) or abort(404)
 
-@bp.route("/accounts/<int:user_id>")
+
+@bp.route("/accounts/<id:user_id>")
 @access("officer")
 def account(user_id):
     """One professional's registration: Verify, or Reject with a reason."""
@@ -132,7 +123,8 @@ def _account_page(user, errors=None, reason=""):
                       WorkProfile.ended_at.is_null())),
                   errors=errors or {}, reason=reason, status=422 if errors else 200)
 
-@bp.route("/accounts/<int:user_id>/verify", methods=["POST"])
+
+@bp.route("/accounts/<id:user_id>/verify", methods=["POST"])
 @access("officer")
 def verify_account(user_id):
     user = _account_or_404(user_id)
@@ -140,7 +132,8 @@ def verify_account(user_id):
     flash_success(f"{user.display_name}'s account has been checked.")
     return redirect(url_for("team.accounts", show="awaiting"), 303)
 
-@bp.route("/accounts/<int:user_id>/reject", methods=["POST"])
+
+@bp.route("/accounts/<id:user_id>/reject", methods=["POST"])
 @access("officer")
 def reject_account(user_id):
     user = _account_or_404(user_id)
@@ -161,13 +154,38 @@ def _case_page(person, *, errors=None, typed=None, status=200):
         key_dates=statutory.key_dates(case, today) if case else [],
         comment_window=statutory.comment_window(case, today) if case else (False, None),
         links=team.links_of(person), officers=team.officers(), phases=vocab.PHASES,
-        trail=team.audit_trail(person.id),
+        trail=team.audit_trail(person.id), casework=_casework(person, today),
         # The casework partials on this page name forms, statuses and times with these.
         form_title=messages.form_title, uk_time=clock.uk_time,
         status_labels=vocab.FORM_STATUS_LABELS,
         errors=errors or {}, typed=typed or {}, status=status)
 
-@bp.route("/people/<int:person_id>")
+
+def _casework(person, today):
+    """What the case page's casework sections list: advice, forms, documents, messages."""
+    forms = list(FormInstance.select(FormInstance, User)
+                 .join(User, on=(FormInstance.author == User.id))
+                 .where((FormInstance.person == person) & (FormInstance.status != "draft"))
+                 .order_by(FormInstance.updated_at.desc(), FormInstance.id.desc()))
+    sent = list(Message.select().where(Message.person == person)
+                .order_by(Message.created_at.desc(), Message.id.desc()).limit(20))
+    return {
+        "today": today,
+        "advice": advice.advice_rows(person, today),
+        "documents": documents.documents_of(person),
+        "forms": forms,
+        "messages": sent,
+        "form_title": messages.form_title,
+        "status_labels": vocab.FORM_STATUS_LABELS,
+        "kinds": messages.KINDS,
+        "kind_label": documents.kind_label,
+        "uk_time": clock.uk_time,
+        "shared_with": sharing.shared_with,
+        "has_accepted": any(f.status == "accepted" for f in forms),
+    }
+
+
+@bp.route("/people/<id:person_id>")
 @access("officer")
 def case(person_id):
     """A child's case: details, phase, key dates, who is linked, forms, documents, audit trail."""
@@ -175,7 +193,8 @@ def case(person_id):
     team.record_view(_me(), person, "case", ip=client_ip())
     return _case_page(person)
 
-@bp.route("/people/<int:person_id>/details", methods=["GET", "POST"])
+
+@bp.route("/people/<id:person_id>/details", methods=["GET", "POST"])
 @access("officer")
 def details(person_id):
     """Correct a child's details (audited with before and after)."""
@@ -190,11 +209,12 @@ def details(person_id):
             if people.update_details(_me(), person, form.details(), ip=client_ip()):
                 flash_success("The child's details have been updated.")
             return redirect(_case_url(person), 303)
-    errors = person_form_errors(form)
+    errors = form_errors(form)
     return render("team/details.html", form=form, person=person, errors=errors,
                   status=422 if errors else 200)
 
-@bp.route("/people/<int:person_id>/open-case", methods=["GET", "POST"])
+
+@bp.route("/people/<id:person_id>/open-case", methods=["GET", "POST"])
 @access("officer")
 def open_case(person_id):
     """Open a case: the date the request was received and the officer it is assigned to."""
@@ -202,7 +222,7 @@ def open_case(person_id):
     if statutory.case_for(person) is not None:
         flash_success("This child already has a case.")
         return redirect(_case_url(person), 303)
-    errors, typed, chosen = {}, _typed_date(None), str(_me().id)
+    errors, typed, chosen = {}, typed_date(None), str(_me().id)
     if request.method == "GET":
         team.record_view(_me(), person, "open-case", ip=client_ip())
     else:
@@ -222,7 +242,8 @@ def open_case(person_id):
     return render("team/open_case.html", person=person, errors=errors, typed=typed,
                   chosen=chosen, officers=team.officers(), status=422 if errors else 200)
 
-@bp.route("/people/<int:person_id>/case", methods=["POST"])
+
+@bp.route("/people/<id:person_id>/case", methods=["POST"])
 @access("officer")
 def update_case(person_id):
     """Save the phase and the officer of a case."""
@@ -242,14 +263,15 @@ def update_case(person_id):
         flash_success("The case has been updated.")
     return redirect(_case_url(person, "case"), 303)
 
-@bp.route("/people/<int:person_id>/key-dates", methods=["GET", "POST"])
+
+@bp.route("/people/<id:person_id>/key-dates", methods=["GET", "POST"])
 @access("officer")
 def key_dates(person_id):
     """Record key dates and decisions; the statutory dates follow from them."""
     person = _person_or_404(person_id)
     case = statutory.case_for(person) or abort(404)
     facts, errors = team.case_facts(case), {}
-    typed = {name: _typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
+    typed = {name: typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
     if request.method == "GET":
         team.record_view(_me(), person, "key-dates", ip=client_ip())
     else:
@@ -280,7 +302,7 @@ def _read_facts():
 
 # --- Linking professionals and parents ---------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/links", methods=["POST"])
+@bp.route("/people/<id:person_id>/links", methods=["POST"])
 @access("officer")
 def link(person_id):
     """Link a professional or a parent/carer (an existing account, by email)."""
@@ -296,7 +318,8 @@ def link(person_id):
                   "a message.")
     return redirect(_case_url(person, "linked"), 303)
 
-@bp.route("/people/<int:person_id>/links/<int:link_id>/end", methods=["POST"])
+
+@bp.route("/people/<id:person_id>/links/<id:link_id>/end", methods=["POST"])
 @access("officer")
 def unlink(person_id, link_id):
     """Unlink: the person no longer sees the child (the link is kept as ended)."""
@@ -308,7 +331,7 @@ def unlink(person_id, link_id):
 
 # --- Merging duplicates ------------------------------------------------------------------------
 
-@bp.route("/people/<int:person_id>/merge", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/merge", methods=["GET", "POST"])
 @access("officer")
 def merge(person_id):
     """Merge two records of the same child: choose the other record, then the one to keep."""
@@ -349,3 +372,75 @@ def _merge_compare(person, other, errors=None):
                   records=[(p, team.record_summary(p)) for p in (person, other)],
                   errors=errors or {}, blocked=bool(problem),
                   status=422 if errors else 200)
+
+
+# --- Families: reference codes and link requests (were under /family) -------------------------
+
+@bp.route("/people/<id:person_id>/codes", methods=["GET", "POST"])
+@access("officer")
+def family_codes(person_id):
+    """Reference codes for a child's family: create one (shown once), see unused ones, and the
+    family members who can see this child (End link)."""
+    person = _person_or_404(person_id)
+    new_code = None
+    if request.method == "POST":
+        plain, row = citizen.create_code(person, officer=_me(), ip=client_ip())
+        new_code = (citizen.format_code(plain), row)
+    return render("team/family_codes.html", status=201 if new_code else 200, person=person,
+                  new_code=new_code, codes=citizen.codes_for(person),
+                  links=citizen.family_links(person), show_date=clock.long_date,
+                  kinds=citizen.KINDS)
+
+
+@bp.route("/people/<id:person_id>/codes/<id:code_id>/withdraw", methods=["POST"])
+@access("officer")
+def withdraw_code(person_id, code_id):
+    person = _person_or_404(person_id)
+    if not citizen.withdraw_code(person, code_id, officer=_me(), ip=client_ip()):
+        abort(404)
+    flash_success("The reference code has been withdrawn. It can no longer be used.")
+    return redirect(url_for("team.family_codes", person_id=person.id), 303)
+
+
+@bp.route("/people/<id:person_id>/family-links/<id:link_id>/end", methods=["POST"])
+@access("officer")
+def end_family_link(person_id, link_id):
+    """End a parent's (or young person's) access to this child."""
+    person = _person_or_404(person_id)
+    if not citizen.end_family_link(person, link_id, officer=_me(), ip=client_ip()):
+        abort(404)
+    flash_success("The link has ended. They can no longer see this child's information.")
+    return redirect(url_for("team.family_codes", person_id=person.id), 303)
+
+
+@bp.route("/link-requests")
+@access("officer")
+def link_requests():
+    """Link requests: families who entered a reference code, waiting to be confirmed."""
+    return _link_requests_page()
+
+
+def _link_requests_page(errors=None):
+    return render("team/link_requests.html", status=422 if errors else 200,
+                  pending=citizen.pending_requests(), decided=citizen.recent_decisions(),
+                  ended=citizen.recently_ended(), show_date=clock.long_date, today=clock.uk_today(),
+                  age_on=people.age_on, errors=errors or {})
+
+
+@bp.route("/link-requests/<id:request_id>", methods=["POST"])
+@access("officer")
+def decide_link_request(request_id):
+    """Confirm (the family member is linked) or refuse a link request."""
+    link_request = citizen.request_by_id(request_id)
+    action = request.form.get("action")
+    if link_request is None or action not in ("confirm", "refuse"):
+        abort(404)
+    if action == "confirm":
+        problem = citizen.confirm(link_request, officer=_me(), ip=client_ip(), today=clock.uk_today())
+    else:
+        problem = citizen.refuse(link_request, officer=_me(), ip=client_ip())
+    if problem:
+        return _link_requests_page({f"request-{request_id}": problem})
+    flash_success("Request confirmed: they can now see this child's information."
+                  if action == "confirm" else "Request refused. We have told them to contact you.")
+    return redirect(url_for("team.link_requests"), 303)

@@ -1,7 +1,6 @@
 """Helpers for the citizen-view tests (test_citizen_*.py): ``Family``, a world with an officer, two
 parents and two children, and helpers to make cases, documents, shares and forms. The ``family``
 fixture that builds it is in tests/http/conftest.py."""
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,5 +1,5 @@
 """Deny by default: every route declares who may use it, and undeclared ones answer 404."""
-from blueprints.common import PUBLIC, ROLES, SIGNED_IN
+from blueprints.web import PUBLIC, ROLES, SIGNED_IN
 
 
 def test_every_route_declares_its_access(app):

@@ -111,10 +111,10 @@ def test_add_edit_and_end_roles(app, client, me):
 @pytest.mark.parametrize("change, field, message", [
     ({"professional_role": ""}, "professional_role", "Select your professional role"),
     ({"professional_role": "Wizard"}, "professional_role", "Select your professional role"),
-    ({"organisation_name": ""}, "organisation_name", "Enter the name of your organisation"),
+    ({"organisation_name": ""}, "organisation_name", "Enter your organisation name"),
     ({"organisation_name": "z" * 10000}, "organisation_name", "200 characters or fewer"),
     ({"postcode": "12345"}, "postcode", "Enter a real postcode"),
-    ({"postcode": ""}, "postcode", "Enter a postcode"),
+    ({"postcode": ""}, "postcode", "Enter your postcode"),
     ({"work_phone": "call me"}, "work_phone", "Enter a telephone number"),
     ({"mobile": "<script>"}, "mobile", "Enter a mobile number"),
     ({"street": "s" * 10000}, "street", "100 characters or fewer"),

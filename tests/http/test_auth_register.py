@@ -12,7 +12,7 @@ SECURITY = {"email": "new@example.org", "confirm_email": "New@Example.org", "pas
             "confirm_password": PASSWORD, "secret_question": "Name of your first pet",
             "secret_answer": "Zzbiscuit"}
 ABOUT = {"title": "Ms", "forename": "Zoë", "surname": "Nguyễn", "gender": "Female"}
-WORK = {"professional_role": "SENCo", "organisation": "Zz Primary School", "house_number": "1",
+WORK = {"professional_role": "SENCo", "organisation_name": "Zz Primary School", "house_number": "1",
         "house_name": "", "building_name": "", "street": "Earl Street", "district": "",
         "town": "Coventry", "postcode": "cv15rr", "country": "United Kingdom",
         "work_phone": "01632 960 001", "mobile": ""}
@@ -107,7 +107,7 @@ def test_the_password_is_never_kept_in_the_cookie(client):
 def test_previous_keeps_what_was_typed(client):
     post_step(client, SECURITY)
     post_step(client, ABOUT)
-    response = post_step(client, {**WORK, "organisation": "Typed Then Went Back"}, action="previous")
+    response = post_step(client, {**WORK, "organisation_name": "Typed Then Went Back"}, action="previous")
     assert response.status_code == 303
     html = client.get("/register").get_data(as_text=True)
     assert 'value="Zoë"' in html and "<strong aria-current=\"step\">About you</strong>" in html
@@ -200,8 +200,8 @@ LONG = "x" * 10_000
     (1, "gender", "Robot", "Select a gender"),
     (2, "professional_role", "", "Select your professional role"),
     (2, "professional_role", "Wizard", "Select your professional role"),
-    (2, "organisation", "", "Enter your organisation name"),
-    (2, "organisation", LONG, "Organisation Name must be 200 characters or fewer"),
+    (2, "organisation_name", "", "Enter your organisation name"),
+    (2, "organisation_name", LONG, "Organisation Name must be 200 characters or fewer"),
     (2, "street", LONG, "Street Name must be 100 characters or fewer"),
     (2, "house_number", "", "Enter a house number, house name or building name"),
     (2, "town", "", "Enter your town"),
@@ -223,7 +223,7 @@ def test_bad_input_is_explained_on_the_same_step(client, step, field, value, mes
     assert "There is a problem" in html and message in html
     assert f'href="#{field}"' in html
     assert "<script>alert" not in html and "<script>x" not in html
-    if field in ("email", "forename", "surname", "organisation", "postcode", "work_phone", "mobile") \
+    if field in ("email", "forename", "surname", "organisation_name", "postcode", "work_phone", "mobile") \
             and value and len(value) < 300:
         assert value.replace("<", "&lt;").replace(">", "&gt;") in html  # typed text stays
 

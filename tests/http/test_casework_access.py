@@ -27,7 +27,7 @@ def _urls(cw):
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = path.replace(f"<int:{name}>", str(values[name]))
+            path = path.replace(f"<id:{name}>", str(values[name]))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             urls.append((method, path))
     return urls

@@ -222,7 +222,9 @@ def test_a_parent_tells_us_about_a_child_and_can_ask_for_an_assessment(family):
 @pytest.mark.parametrize("data, message", [
     ({"forename": ""}, "Enter their first name"),
     ({"surname": "Zz1"}, "Last name must only include letters"),
-    ({"date_of_birth-day": ""}, "Enter their date of birth"),
+    ({"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
+     "Enter their date of birth"),
+    ({"date_of_birth-day": ""}, "Date of birth must include a day"),
     ({"date_of_birth-month": "13"}, "Date of birth must be a real date"),
     ({"date_of_birth-day": "31", "date_of_birth-month": "2"}, "Date of birth must be a real date"),
     ({"date_of_birth-year": "x"}, "Date of birth must be a real date"),

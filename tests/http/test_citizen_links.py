@@ -26,7 +26,7 @@ def _bad(family):
 def _new_code(family, person=None):
     officer = family.client_for(family.officer)
     person = person or family.child
-    response = family.post(officer, f"/family/codes/{person.id}")
+    response = family.post(officer, f"/team/people/{person.id}/codes")
     assert response.status_code == 201
     return CODE.search(_html(response)).group(0)
 
@@ -47,9 +47,9 @@ def newcomer(family):
 
 def test_officer_creates_a_code_shown_once_and_stored_hashed(family):
     officer = family.client_for(family.officer)
-    page = officer.get(f"/family/codes/{family.child.id}")
+    page = officer.get(f"/team/people/{family.child.id}/codes")
     assert page.status_code == 200 and "Create a reference code for this family" in _html(page)
-    made = family.post(officer, f"/family/codes/{family.child.id}")
+    made = family.post(officer, f"/team/people/{family.child.id}/codes")
     html = _html(made)
     code = CODE.search(html).group(0)
     assert "shown only once" in html
@@ -61,7 +61,7 @@ def test_officer_creates_a_code_shown_once_and_stored_hashed(family):
         assert (row.expires_at - row.created_at) == dt.timedelta(days=30)
         assert AuditEvent.get(AuditEvent.action == "reference-code-created").person_id == family.child.id
     # Shown once: the page afterwards lists the code without it.
-    again = _html(officer.get(f"/family/codes/{family.child.id}"))
+    again = _html(officer.get(f"/team/people/{family.child.id}/codes"))
     assert code not in again and "unused" in again and "Withdraw" in again
 
 
@@ -73,18 +73,36 @@ def test_codes_are_twelve_characters_from_an_unambiguous_alphabet(family):
 def test_officer_pages_are_for_officers_only(family):
     for user in (family.parent, family.make_user("pro@example.org")):
         client = family.client_for(user)
-        assert client.get(f"/family/codes/{family.child.id}").status_code == 404
-        assert family.post(client, f"/family/codes/{family.child.id}").status_code == 404
-        assert client.get("/family/requests").status_code == 404
-        assert family.post(client, "/family/requests/1", {"action": "confirm"}).status_code == 404
+        assert client.get(f"/team/people/{family.child.id}/codes").status_code == 404
+        assert family.post(client, f"/team/people/{family.child.id}/codes").status_code == 404
+        assert client.get("/team/link-requests").status_code == 404
+        assert family.post(client, "/team/link-requests/1", {"action": "confirm"}).status_code == 404
     anonymous = family.app.test_client()
-    assert anonymous.get("/family/requests").status_code == 302
+    assert anonymous.get("/team/link-requests").status_code == 302
+
+
+def test_the_old_family_urls_of_officer_pages_redirect_to_the_team_area(family):
+    officer, child = family.client_for(family.officer), family.child.id
+    for old, new in ((f"/family/codes/{child}", f"/team/people/{child}/codes"),
+                     ("/family/requests", "/team/link-requests")):
+        response = officer.get(old)
+        assert response.status_code == 301 and response.headers["Location"] == new, old
+    for old, new in ((f"/family/codes/{child}", f"/team/people/{child}/codes"),
+                     (f"/family/codes/{child}/7/withdraw", f"/team/people/{child}/codes/7/withdraw"),
+                     (f"/family/links/{child}/8/end", f"/team/people/{child}/family-links/8/end"),
+                     ("/family/requests/9", "/team/link-requests/9")):
+        response = family.post(officer, old, {"action": "confirm"})
+        assert response.status_code == 308 and response.headers["Location"] == new, old
+    # Who may use them is unchanged: others get 404, anonymous visitors the sign-in page.
+    assert family.client_for(family.parent).get("/family/requests").status_code == 404
+    assert family.app.test_client().get(f"/family/codes/{child}").status_code == 302
+    assert officer.get(f"/family/codes/{2 ** 70}").status_code == 404
 
 
 @pytest.mark.parametrize("person_id", [999999, 2 ** 70])
 def test_codes_for_an_unknown_person_is_404(family, person_id):
     officer = family.client_for(family.officer)
-    assert officer.get(f"/family/codes/{person_id}").status_code == 404
+    assert officer.get(f"/team/people/{person_id}/codes").status_code == 404
 
 
 def test_an_officer_can_withdraw_an_unused_code(family, newcomer):
@@ -92,10 +110,10 @@ def test_an_officer_can_withdraw_an_unused_code(family, newcomer):
     with family.app.app_context():
         row = ReferenceCode.get(ReferenceCode.person == family.child)
     officer = family.client_for(family.officer)
-    done = family.post(officer, f"/family/codes/{family.child.id}/{row.id}/withdraw")
+    done = family.post(officer, f"/team/people/{family.child.id}/codes/{row.id}/withdraw")
     assert done.status_code == 303
     assert family.reload(ReferenceCode, row.id).status == "withdrawn"
-    assert family.post(officer, f"/family/codes/{family.child.id}/{row.id}/withdraw").status_code == 404
+    assert family.post(officer, f"/team/people/{family.child.id}/codes/{row.id}/withdraw").status_code == 404
     _user, client = newcomer
     refused = _enter(family, client, code)
     assert refused.status_code == 422 and _bad(family) in _html(refused)
@@ -103,7 +121,7 @@ def test_an_officer_can_withdraw_an_unused_code(family, newcomer):
 
 def test_the_home_page_offers_officers_the_queue(family):
     html = _html(family.client_for(family.officer).get("/"))
-    assert "Family link requests" in html and "/family/requests" in html
+    assert "Family link requests" in html and "/team/link-requests" in html
 
 
 # --- the family enters the code ---------------------------------------------------------------------
@@ -122,9 +140,9 @@ def test_entering_a_code_makes_a_pending_request_and_the_officer_confirms(family
         request = ReferenceCode.get(ReferenceCode.used_by == user)
         assert (request.status, request.how, request.relationship) == ("pending", "parent", "Father")
     officer = family.client_for(family.officer)
-    queue = _html(officer.get("/family/requests"))
+    queue = _html(officer.get("/team/link-requests"))
     assert "Zznew Zzcomer" in queue and "Zzthompson, Zzpoppy" in queue and "Father" in queue
-    confirmed = family.post(officer, f"/family/requests/{request.id}", {"action": "confirm"})
+    confirmed = family.post(officer, f"/team/link-requests/{request.id}", {"action": "confirm"})
     assert confirmed.status_code == 303
     with family.app.app_context():
         link = Link.get((Link.user == user) & (Link.person == family.child))
@@ -133,8 +151,8 @@ def test_entering_a_code_makes_a_pending_request_and_the_officer_confirms(family
         assert message.person_id == family.child.id
     assert client.get(f"/family/children/{family.child.id}").status_code == 200
     # Dealt with: a second decision is 404, the code cannot be used again.
-    assert family.post(officer, f"/family/requests/{request.id}", {"action": "refuse"}).status_code == 404
-    assert "confirmed" in _html(officer.get("/family/requests"))
+    assert family.post(officer, f"/team/link-requests/{request.id}", {"action": "refuse"}).status_code == 404
+    assert "confirmed" in _html(officer.get("/team/link-requests"))
 
 
 def test_refusing_spends_the_code_and_tells_the_family(family, newcomer):
@@ -144,7 +162,7 @@ def test_refusing_spends_the_code_and_tells_the_family(family, newcomer):
     with family.app.app_context():
         request = ReferenceCode.get(ReferenceCode.used_by == user)
     officer = family.client_for(family.officer)
-    assert family.post(officer, f"/family/requests/{request.id}", {"action": "refuse"}).status_code == 303
+    assert family.post(officer, f"/team/link-requests/{request.id}", {"action": "refuse"}).status_code == 303
     assert family.reload(ReferenceCode, request.id).status == "refused"
     with family.app.app_context():
         assert not Link.select().where(Link.user == user).exists()
@@ -159,8 +177,8 @@ def test_a_decision_needs_a_known_action(family, newcomer):
     with family.app.app_context():
         request = ReferenceCode.get(ReferenceCode.status == "pending")
     officer = family.client_for(family.officer)
-    assert family.post(officer, f"/family/requests/{request.id}", {"action": "delete"}).status_code == 404
-    assert family.post(officer, "/family/requests/99999", {"action": "confirm"}).status_code == 404
+    assert family.post(officer, f"/team/link-requests/{request.id}", {"action": "delete"}).status_code == 404
+    assert family.post(officer, "/team/link-requests/99999", {"action": "confirm"}).status_code == 404
 
 
 def _expire(family):
@@ -236,7 +254,7 @@ def test_a_young_person_needs_to_be_sixteen(family):
         request = ReferenceCode.get(ReferenceCode.used_by == young)
         assert request.how == "young-person"
     officer = family.client_for(family.officer)
-    family.post(officer, f"/family/requests/{request.id}", {"action": "confirm"})
+    family.post(officer, f"/team/link-requests/{request.id}", {"action": "confirm"})
     with family.app.app_context():
         assert Link.get(Link.user == young).how == "young-person"
 
@@ -254,22 +272,22 @@ def test_an_officer_ends_a_parents_link_and_it_shows_in_the_queue(family):
     with family.app.app_context():
         link = Link.get((Link.user == family.parent) & (Link.person == family.child))
     officer = family.client_for(family.officer)
-    page = _html(officer.get(f"/family/codes/{family.child.id}"))
+    page = _html(officer.get(f"/team/people/{family.child.id}/codes"))
     assert "Zzpat Zzparent" in page and "End link" in page
-    ended = family.post(officer, f"/family/links/{family.child.id}/{link.id}/end")
+    ended = family.post(officer, f"/team/people/{family.child.id}/family-links/{link.id}/end")
     assert ended.status_code == 303
     assert family.reload(Link, link.id).ended_at is not None
     parent = family.client_for(family.parent)
     assert parent.get(f"/family/children/{family.child.id}").status_code == 404
     assert "Zzpoppy" not in _html(parent.get("/family/"))
-    assert "Links that have ended" in _html(officer.get(f"/family/codes/{family.child.id}"))
-    queue = _html(officer.get("/family/requests"))
+    assert "Links that have ended" in _html(officer.get(f"/team/people/{family.child.id}/codes"))
+    queue = _html(officer.get("/team/link-requests"))
     assert "Family links ended recently" in queue and "Zzpat Zzparent" in queue
     with family.app.app_context():
         assert Message.select().where(Message.recipient == family.parent).count() == 1
     # Already ended, another child's link, a professional's link: 404.
-    assert family.post(officer, f"/family/links/{family.child.id}/{link.id}/end").status_code == 404
-    assert family.post(officer, f"/family/links/{family.other_child.id}/{link.id}/end").status_code == 404
+    assert family.post(officer, f"/team/people/{family.child.id}/family-links/{link.id}/end").status_code == 404
+    assert family.post(officer, f"/team/people/{family.other_child.id}/family-links/{link.id}/end").status_code == 404
 
 
 def test_a_confirmed_family_member_gets_a_message_and_an_email_without_the_childs_name(family, newcomer):
@@ -277,7 +295,7 @@ def test_a_confirmed_family_member_gets_a_message_and_an_email_without_the_child
     _enter(family, client, _new_code(family))
     with family.app.app_context():
         request = ReferenceCode.get(ReferenceCode.used_by == user)
-    family.post(family.client_for(family.officer), f"/family/requests/{request.id}", {"action": "confirm"})
+    family.post(family.client_for(family.officer), f"/team/link-requests/{request.id}", {"action": "confirm"})
     email = last_email(family.app, to="newcomer@example.org")
     assert email.kind == "new-message"
     assert "Zzpoppy" not in email.text_body and "Zzthompson" not in email.text_body

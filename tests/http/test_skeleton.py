@@ -24,7 +24,7 @@ def test_unknown_page_is_a_404_in_the_portal_look(client):
 
 
 def test_server_error_page_has_a_reference(app, client):
-    from blueprints.common import PUBLIC, access
+    from blueprints.web import PUBLIC, access
 
     @app.route("/boom")
     @access(PUBLIC)

@@ -1,4 +1,6 @@
-"""What every blueprint shares: the access decorator, page-or-fragment rendering, headers.
+"""What every blueprint shares: the access decorator, page-or-fragment rendering, headers, and
+the one home of everything registered on the app itself — template globals and filters, the
+``<id:...>`` URL converter, security headers.
 
 This is not a blueprint; blueprints import it (and never each other).
 
@@ -12,8 +14,13 @@ from flask import (
     abort, current_app, flash, redirect, render_template, request, send_file, url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup, escape
+from werkzeug.routing import BaseConverter, ValidationError
 
 from services import limits
+from services.casework import messages
+from services.forms import uploads
+from services.kernel.paging import parse_id
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"  # signed in with a password; two-step verification not yet required
@@ -109,14 +116,53 @@ def send_pdf(body, filename):
     return response
 
 
+class IdConverter(BaseConverter):
+    """``<id:person_id>``: a database id, by the one id rule (``services.kernel.paging``): digits
+    only, 1..2**63-1. Anything else does not match the route, so it is a 404 rather than an
+    overflow (500) in the database driver."""
+
+    regex = r"[0-9]+"
+    part_isolating = True
+
+    def to_python(self, value):
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value):
+        return str(int(value))
+
+
+def moved(bp, rule, endpoint, *levels, methods=("GET",)):
+    """Keep an old URL working after its page moved to ``endpoint``: 301 for GET, 308 for POST
+    (which keeps the method and body). ``levels`` are the old route's access levels, so who gets
+    404 or the sign-in page is unchanged."""
+    def redirect_to_new_home(**values):
+        code = 301 if request.method in ("GET", "HEAD") else 308
+        return redirect(url_for(endpoint, **values), code)
+
+    name = f"moved_{endpoint.replace('.', '_')}"
+    redirect_to_new_home.__name__ = name
+    bp.add_url_rule(rule, name, access(*levels)(redirect_to_new_home), methods=list(methods))
+
+
 def init_app(app):
-    """Headers, template globals and the per-request session check for every response."""
+    """Everything registered on the app itself: the id converter, template globals and filters,
+    the council's stylesheet, and the headers and access check for every response. Called
+    before the blueprints are registered, so their routes can use ``<id:...>``."""
+    app.url_map.converters["id"] = IdConverter
 
     @app.context_processor
     def _globals():
         return {"council": current_app.config["COUNCIL"], "is_partial": is_partial,
                 "errors_for_summary": errors_for_summary, "form_errors": form_errors,
-                "has_endpoint": lambda name: name in current_app.view_functions}
+                "unread_messages": unread_messages}
+
+    app.add_template_filter(filesize)
+    app.add_template_filter(file_types)
+    app.add_template_filter(nl2br)
+    app.add_template_global(condition_text)
 
     @app.route("/council.css")
     @access(PUBLIC)
@@ -163,10 +209,49 @@ def flash_success(message):
 
 
 def form_errors(form):
-    """A WTForms form's errors as {field id: first message}, in field order."""
-    return {field.id: field.errors[0] for field in form if field.errors}
+    """A WTForms form's errors as {where the summary links to: first message}, in field order:
+    the field's id, or its ``anchor`` (a date input's first box)."""
+    return {getattr(field, "anchor", field.id): field.errors[0] for field in form if field.errors}
 
 
 def errors_for_summary(errors):
     """{field id: message} -> the GOV.UK error summary's list, each linking to its field."""
     return [{"text": message, "href": f"#{field_id}"} for field_id, message in errors.items()]
+
+
+# --- template globals and filters ----------------------------------------------------------------
+
+MESSAGE_READERS = ("professional", "citizen")
+
+
+def unread_messages():
+    """The Home tile's red number (counted only when a page asks)."""
+    if not current_user.is_authenticated or current_user.role not in MESSAGE_READERS:
+        return 0
+    return messages.unread_count(current_user.id)
+
+
+def filesize(size):
+    """A byte count in words ("2.1 MB")."""
+    return uploads.human_size(int(size or 0))
+
+
+def file_types(accept):
+    """An upload field's accepted extensions as the kinds of file a user knows ("PDF, Word")."""
+    return ", ".join(dict.fromkeys(uploads.ALLOWED[e][1] for e in uploads.allowed_extensions(accept)))
+
+
+def nl2br(text):
+    """Escape an answer and keep its line breaks (textarea answers in the summary)."""
+    return Markup("<br>").join(escape(line) for line in str(text).split("\n"))
+
+
+def condition_text(form, step, field):
+    """When a conditional question applies, in words (the page shows every question without JS)."""
+    cond = field.show_if
+    try:
+        target = (step if cond.step is None else form.step(cond.step)).field(cond.name)
+    except KeyError:
+        return ""
+    answers = " or ".join(cond.values)
+    return f"Only needed if your answer to “{target.label.rstrip(':')}” is {answers}."
