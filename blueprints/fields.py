@@ -6,7 +6,6 @@ same at registration and in My Account) and a child's details (``PersonForm``: A
 details and the SEN team's case page). Not a blueprint: blueprints import it.
 """
 import datetime as dt
-import re
 import unicodedata
 
 from flask_wtf import FlaskForm
@@ -111,17 +110,10 @@ def uk_postcode(form, field):
         field.data = checks.normalise_postcode(field.data)
 
 
-# Registration always asked a mobile number to be a UK mobile; My Account now does too.
-_UK_MOBILE = re.compile(r"(\+44|0)7\d{9}")
-
-
 def uk_phone(mobile=False):
     """Validator: a telephone number, or (``mobile``) a UK mobile number (07..., +447...)."""
     def check(form, field):
         problem = checks.phone_problem(field.data, mobile=mobile)
-        if (not problem and mobile and field.data
-                and not _UK_MOBILE.fullmatch(re.sub(r"[\s()\-]", "", field.data))):
-            problem = checks.phone_problem("-", mobile=True)  # the one "Enter a mobile number" sentence
         if problem:
             raise ValidationError(problem)
     return check

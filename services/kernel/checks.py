@@ -13,7 +13,7 @@ from engine.fields import (
 )
 
 __all__ = ["EMAIL_MAX", "EMAIL_PATTERN", "PHONE_PATTERN", "POSTCODE_PATTERN", "NAME_PATTERN",
-           "EMAIL_FORMAT", "is_email", "is_phone", "normalise_postcode", "real_date", "fold_email",
+           "EMAIL_FORMAT", "UK_MOBILE_PATTERN", "is_email", "is_phone", "normalise_postcode", "real_date", "fold_email",
            "email_problem", "phone_problem", "postcode_problem", "name_problem", "date_from_parts"]
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -36,13 +36,20 @@ def email_problem(text: str | None, *, missing: str = "Enter an email address") 
     return None
 
 
+UK_MOBILE_PATTERN = re.compile(r"(\+44|0)7\d{9}")  # after dropping spaces, brackets and hyphens
+
+
 def phone_problem(text: str | None, *, mobile: bool = False) -> str | None:
-    """Why ``text`` is not a telephone (or mobile) number, or None. Blank is not a problem here."""
+    """Why ``text`` is not a telephone number — or, with ``mobile``, not a UK mobile number
+    (07..., +447...) — or None. Blank is not a problem here."""
     text = re.sub(r"\s+", " ", (text or "").strip())
-    if not text or is_phone(text):
+    if not text:
         return None
-    return ("Enter a mobile number, like 07700 900 982" if mobile
-            else "Enter a telephone number, like 01632 960 001")
+    if mobile:
+        if is_phone(text) and UK_MOBILE_PATTERN.fullmatch(re.sub(r"[\s()\-]", "", text)):
+            return None
+        return "Enter a mobile number, like 07700 900 982"
+    return None if is_phone(text) else "Enter a telephone number, like 01632 960 001"
 
 
 def postcode_problem(text: str | None) -> str | None:

@@ -44,7 +44,17 @@ def test_bad_postcodes(text):
 @pytest.mark.parametrize("text", ["01642 527145", "+44 (0)1642 527145", "07700 900 982",
                                   "0161-496-0000", "1234567"])
 def test_good_phones(text):
-    assert checks.phone_problem(text) is None and checks.phone_problem(text, mobile=True) is None
+    assert checks.phone_problem(text) is None
+
+
+@pytest.mark.parametrize("text", ["07700 900 982", "07700900982", "+44 7700 900982", "(07700) 900-982"])
+def test_good_uk_mobiles(text):
+    assert checks.phone_problem(text, mobile=True) is None
+
+
+@pytest.mark.parametrize("text", ["01642 527145", "0161-496-0000", "1234567", "07700 900 98"])
+def test_a_landline_is_not_a_mobile(text):
+    assert checks.phone_problem(text, mobile=True) == "Enter a mobile number, like 07700 900 982"
 
 
 @pytest.mark.parametrize("text", ["call me", "12345", "++44 1642 527145", "0164a527145",
