@@ -2,9 +2,9 @@
 documents (letters and plans), messages and the advice pack for the panel.
 
 Officers only: every route is ``@access("officer")``, so professionals and citizens get 404.
-Rules live in services/casework/ (advice.py, sharing.py, documents.py); each action is one
-transaction there, and every refusal comes back here as {field id: message} to show with the
-GOV.UK error summary (422), keeping what was typed.
+Rules live in services/casework/ (advice.py, pack.py, sharing.py, documents.py) and
+services/forms/review.py; each action is one transaction there, and every refusal comes back here
+as {field id: message} to show with the GOV.UK error summary (422), keeping what was typed.
 """
 import datetime as dt
 
@@ -16,8 +16,10 @@ import models
 from blueprints.web import access, client_ip, flash_success, render, send_pdf, send_stored_file
 from models import FormInstance, Message, Person
 from services import audit
-from services.casework import advice, documents, messages, sharing
+from services.casework import advice, documents, messages, pack, sharing
 from services.forms import instances, pdf
+# The view ``review`` shares this module's name.
+from services.forms import review as review_service
 from services.kernel import clock, paging, vocab
 
 bp = Blueprint("casework", __name__, url_prefix="/team")
@@ -98,7 +100,7 @@ def remind(advice_id):
 @access(OFFICER)
 def review():
     """Submitted forms awaiting review, oldest first."""
-    page = advice.review_queue(paging.page_number(request.args.get("page")))
+    page = review_service.review_queue(paging.page_number(request.args.get("page")))
     return render("casework/review.html", listing=page, form_title=messages.form_title,
                   uk_time=clock.uk_time)
 
@@ -108,7 +110,7 @@ def _review_page(instance, *, errors=None, status=200, values=None):
     return render_template(
         "casework/review_form.html", instance=instance, form=form, person=instance.person,
         sections=instances.summary_for(form, instance.answers, instance),
-        history=advice.history(instance), errors=errors or {}, values=values or {},
+        history=review_service.history(instance), errors=errors or {}, values=values or {},
         uk_time=clock.uk_time, case_link=case_url(instance.person_id),
         status_label=vocab.FORM_STATUS_LABELS.get(instance.status, instance.status)), status
 
@@ -133,10 +135,11 @@ def decide(instance_id):
         abort(404)
     decision = {"accept": "accepted", "return": "returned"}.get(request.form.get("decision"), "")
     try:
-        _review, new = advice.decide(instance, officer=_me(), decision=decision,
-                                     reason=request.form.get("reason", ""),
-                                     version=request.form.get("version", type=int), ip=client_ip())
-    except advice.ReviewProblem as refused:
+        _review, new = review_service.decide(instance, officer=_me(), decision=decision,
+                                             reason=request.form.get("reason", ""),
+                                             version=request.form.get("version", type=int),
+                                             ip=client_ip())
+    except review_service.ReviewProblem as refused:
         fresh = FormInstance.get_by_id(instance.id)
         return _review_page(fresh, errors=refused.errors, status=409 if refused.stale else 422,
                             values=request.form)
@@ -330,12 +333,12 @@ def advice_pack(person_id):
             "casework/pack_index.html", person=person, entries=entries, today=today,
             council=current_app.config["COUNCIL"]))
 
-    body, entries = advice.advice_pack(
+    body, entries = pack.advice_pack(
         person, registry=_registry(), council=current_app.config["COUNCIL"],
         upload_dir=current_app.config["UPLOAD_DIR"], today=today, render_index=render_index)
     if body is None:
         flash("There is no accepted advice for this child or young person yet, so there is no "
               "advice pack.", "warning")
         return redirect(case_url(person.id, "#forms"), 303)
-    advice.record_pack(_me(), person, entries, ip=client_ip())
-    return send_pdf(body, advice.pack_filename(person, today))
+    pack.record_pack(_me(), person, entries, ip=client_ip())
+    return send_pdf(body, pack.pack_filename(person, today))

@@ -21,9 +21,11 @@ from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_error
                             moved, render, send_stored_file)
 from services.cases import statutory, windows
 from services.casework import documents
-from services.family import citizen
+from services.family import shared, timeline
 from services.forms import instances
+from services.identity import registration
 from services.kernel import clock, vocab
+from services.people import codes
 
 bp = Blueprint("citizen", __name__, url_prefix="/family")
 
@@ -32,11 +34,12 @@ bp = Blueprint("citizen", __name__, url_prefix="/family")
 
 class FamilyAboutForm(AboutForm):
     """About you, plus whether a parent or carer or a young person is registering."""
-    citizen_kind = RadioField("I am a", choices=options(citizen.KINDS), validate_choice=False,
+    citizen_kind = RadioField("I am a", choices=options(registration.KINDS), validate_choice=False,
                               validators=[DataRequired("Select whether you are a parent or carer, "
                                                        "or a young person"),
-                                          AnyOf(list(citizen.KINDS), message="Select whether you "
-                                                "are a parent or carer, or a young person")])
+                                          AnyOf(list(registration.KINDS),
+                                                message="Select whether you are a parent or carer, "
+                                                "or a young person")])
 
     def __iter__(self):
         """"I am a" is first on the page, so it is first in the error summary too."""
@@ -47,15 +50,15 @@ class FamilyAboutForm(AboutForm):
 class LinkForm(FlaskForm):
     code = StringField("Reference code", filters=[strip], validators=[
         DataRequired("Enter the reference code from the SEN Team"),
-        Length(max=40, message=citizen.CODE_FORMAT)])
+        Length(max=40, message=codes.CODE_FORMAT)])
     relationship = RadioField("Who are you to the child?", validate_choice=False, choices=options({
-        **{r: r for r in citizen.RELATIONSHIPS}, citizen.MYSELF: "I am the young person (16 or over)"}),
+        **{r: r for r in codes.RELATIONSHIPS}, codes.MYSELF: "I am the young person (16 or over)"}),
         validators=[DataRequired("Select who you are to the child"),
                     offered("Select who you are to the child")])
 
     def validate_code(self, field):
-        if field.data and citizen.normalise_code(field.data) is None:
-            raise ValidationError(citizen.CODE_FORMAT)
+        if field.data and codes.normalise_code(field.data) is None:
+            raise ValidationError(codes.CODE_FORMAT)
 
 
 class ChildForm(FlaskForm):
@@ -77,7 +80,7 @@ def _registry():
 
 
 def _child(person_id):
-    person = citizen.child_for(_me(), person_id)
+    person = shared.child_for(_me(), person_id)
     if person is None:
         abort(404)
     return person
@@ -88,7 +91,7 @@ def _child(person_id):
 WIZARD = Wizard(
     steps=(SECURITY, Step("About you", FamilyAboutForm)), session_key="family_registration",
     endpoint="citizen.register", page="citizen/register.html",
-    fields="citizen/_register_fields.html", register=citizen.register_citizen,
+    fields="citizen/_register_fields.html", register=registration.register_citizen,
     audit_detail={"role": "citizen"})
 
 
@@ -106,23 +109,23 @@ def register():
 def home():
     """My children: each child with where things stand and the next date."""
     me = _me()
-    return render("citizen/home.html", children=citizen.my_children(me, clock.uk_today()),
-                  requests=citizen.my_requests(me), today=clock.uk_today(),
-                  stage_text=citizen.stage_text,
+    return render("citizen/home.html", children=shared.my_children(me, clock.uk_today()),
+                  requests=codes.my_requests(me), today=clock.uk_today(),
+                  stage_text=timeline.stage_text,
                   show_date=clock.long_date, describe_days=statutory.describe_days)
 
 
 def _child_page(person, *, status=200, problem=None):
     me, today = _me(), clock.uk_today()
     case = statutory.case_for(person)
-    done, upcoming = citizen.timeline(case, today)
+    done, upcoming = timeline.timeline(case, today)
     window_open, closes = windows.comment_window(person, today)
     return render(
         "citizen/child.html", status=status, person=person, case=case, done=done,
-        upcoming=upcoming, stage=citizen.stage_text(person, case),
-        documents=citizen.shared_documents(me, person), shared=citizen.shared_forms(me, person),
-        mine=citizen.my_forms(me, person), asked=citizen.asked_for(me, person),
-        family_forms=citizen.family_forms(_registry()), comments_form=windows.COMMENTS_FORM,
+        upcoming=upcoming, stage=timeline.stage_text(person, case),
+        documents=shared.shared_documents(me, person), shared=shared.shared_forms(me, person),
+        mine=shared.my_forms(me, person), asked=shared.asked_for(me, person),
+        family_forms=shared.family_forms(_registry()), comments_form=windows.COMMENTS_FORM,
         window_open=window_open, closes=closes, today=today, show_date=clock.long_date,
         describe_days=statutory.describe_days, form_title=_form_title,
         status_labels=vocab.FORM_STATUS_LABELS, can_delete=instances.can_delete,
@@ -142,7 +145,7 @@ def _form_title(key):
 def child(person_id):
     """One child: where things stand, what happens next and by when, what was shared, forms."""
     person = _child(person_id)
-    citizen.record_view(_me(), person, ip=client_ip())
+    shared.record_view(_me(), person, ip=client_ip())
     return _child_page(person)
 
 
@@ -151,11 +154,11 @@ def child(person_id):
 def document(person_id, document_id):
     """A document shared with me (draft or final plan, letter): always a download."""
     person = _child(person_id)
-    found = citizen.document_for(_me(), person, document_id)
+    found = shared.document_for(_me(), person, document_id)
     path = documents.path_of(found, current_app.config["UPLOAD_DIR"]) if found else None
     if path is None or not path.is_file():
         abort(404)
-    citizen.record_download(_me(), found, ip=client_ip())
+    shared.record_download(_me(), found, ip=client_ip())
     return send_stored_file(path, found.filename, found.content_type)
 
 
@@ -185,18 +188,19 @@ def link_child():
     """Enter the reference code from the SEN team to ask to see a child's information."""
     form = LinkForm()
     if request.method == "GET":
-        form.relationship.data = citizen.MYSELF if _me().citizen_kind == "young-person" else None
+        form.relationship.data = codes.MYSELF if _me().citizen_kind == "young-person" else None
         return render("citizen/link.html", form=form, errors={})
     rate_limit(f"family-code:ip:{client_ip()}", 20, 3600)
     rate_limit(f"family-code:user:{_me().id}", 10, 3600)
     if not form.validate():
         return render("citizen/link.html", status=422, form=form, errors=form_errors(form))
-    outcome = citizen.redeem(_me(), form.code.data, relationship=form.relationship.data,
-                             ip=client_ip(), today=clock.uk_today())
+    outcome = codes.redeem(_me(), form.code.data, relationship=form.relationship.data,
+                           ip=client_ip(), today=clock.uk_today())
     if outcome != "ok":
         message = {"linked": "You can already see this child's information. Go to My children.",
                    "too-young": "Young people can have their own account from age 16. Ask your "
-                                "parent or carer to use this code."}.get(outcome, citizen.bad_code_message())
+                                "parent or carer to use this code."}.get(outcome,
+                                                                         codes.bad_code_message())
         form.code.errors = [message]
         return render("citizen/link.html", status=422, form=form, errors={"code": message})
     flash_success("Thank you. The SEN Team will check your request and let you know by email.")
@@ -215,8 +219,8 @@ def add_child():
     if not form.validate():
         return render("citizen/add_child.html", status=422, form=form, dob=dob,
                       errors=form_errors(form))
-    person = citizen.add_child(_me(), {"forename": form.forename.data, "surname": form.surname.data,
-                                       "date_of_birth": form.date_of_birth.data}, ip=client_ip())
+    person = shared.add_child(_me(), {"forename": form.forename.data, "surname": form.surname.data,
+                                      "date_of_birth": form.date_of_birth.data}, ip=client_ip())
     flash_success(f"{person.forename} has been added. You can now ask for an assessment.")
     return redirect(url_for("citizen.child", person_id=person.id), 303)
 

@@ -12,12 +12,15 @@ from flask_login import current_user
 # The Child details form is shared with the professional's page so the two never drift apart.
 from blueprints.fields import PersonForm, read_date, typed_date
 from blueprints.web import access, client_ip, flash_success, form_errors, render
-from models import FormInstance, Message, User, WorkProfile
-from services.cases import statutory, team
-from services.casework import advice, documents, messages, sharing
-from services.family import citizen
+from models import WorkProfile
+from services.cases import admin, statutory, trail
+# The views caseload, dashboard, merge and officers share these modules' names.
+from services.cases import caseload as caseload_service, dashboard as dashboard_service
+from services.cases import merge as merge_service
+from services.casework import case_page, messages
+from services.identity import officers as officers_service, registration
 from services.kernel import clock, paging, vocab
-from services.people import people
+from services.people import codes, links, people
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -26,7 +29,7 @@ def _me():
     return current_user._get_current_object()
 
 def _person_or_404(person_id):
-    return team.person_by_id(person_id) or abort(404)
+    return admin.person_by_id(person_id) or abort(404)
 
 def _case_url(person, anchor=None):
     return url_for("team.case", person_id=person.id, _anchor=anchor)
@@ -47,12 +50,14 @@ DATE_FIELDS = {name for name, _, kind in statutory.FACTS if kind == "date"} | {"
 @access("officer")
 def caseload():
     """The officer's landing page: every person with a case, searched, filtered and paged."""
-    filters = team.CaseloadFilters.from_args(request.args)
-    listing = team.caseload(_me(), filters, page=paging.page_number(request.args.get("page")),
-                            today=clock.uk_today())
+    filters = caseload_service.CaseloadFilters.from_args(request.args)
+    listing = caseload_service.caseload(_me(), filters,
+                                        page=paging.page_number(request.args.get("page")),
+                                        today=clock.uk_today())
     return render("team/caseload.html", "team/_caseload_results.html", listing=listing,
-                  filters=filters, officers=team.officers(), phases=vocab.PHASE_LABELS,
-                  dues=team.DUE_FILTERS, today=clock.uk_today(), days_text=team.days_text,
+                  filters=filters, officers=officers_service.officers(), phases=vocab.PHASE_LABELS,
+                  dues=caseload_service.DUE_FILTERS, today=clock.uk_today(),
+                  days_text=caseload_service.days_text,
                   phase_labels=vocab.PHASE_LABELS)
 
 @bp.route("/match")
@@ -60,8 +65,8 @@ def caseload():
 def to_match():
     """People to match: records professionals added, waiting for a case or a merge."""
     search = " ".join(people.search_terms(request.args.get("q")))
-    listing = team.people_to_match(search=search,
-                                   page=paging.page_number(request.args.get("page")))
+    listing = caseload_service.people_to_match(search=search,
+                                               page=paging.page_number(request.args.get("page")))
     return render("team/match.html", "team/_match_results.html", listing=listing, search=search)
 
 # --- Dashboard ---------------------------------------------------------------------------------
@@ -71,10 +76,10 @@ def to_match():
 def dashboard():
     """Open requests, decisions due this week, overdue advice, final plans within 20 weeks."""
     today = clock.uk_today()
-    return render("team/dashboard.html", numbers=team.dashboard(today), today=today,
-                  week_end=today + team.WEEK,
-                  days_text=team.days_text, decision_due=lambda case: case.request_received
-                  + statutory.DECISION_TO_ASSESS)
+    return render("team/dashboard.html", numbers=dashboard_service.dashboard(today), today=today,
+                  week_end=today + caseload_service.WEEK,
+                  days_text=caseload_service.days_text,
+                  decision_due=lambda case: case.request_received + statutory.DECISION_TO_ASSESS)
 
 # --- Officers ----------------------------------------------------------------------------------
 
@@ -85,15 +90,15 @@ def officers():
     errors, email = {}, ""
     if request.method == "POST":
         email = request.form.get("email", "")[:300]
-        user, problem = team.invite_officer(_me(), email, ip=client_ip())
+        user, problem = officers_service.invite_officer(_me(), email, ip=client_ip())
         if user is not None:
             flash_success(f"An invitation has been sent to {user.email}. They must set a "
                           "password and enable Two Step Verification before they can use the "
                           "SEN team's pages.")
             return redirect(url_for("team.officers"), 303)
         errors = {"email": problem}
-    return render("team/officers.html", officers=team.officers(), errors=errors, email=email,
-                  status=422 if errors else 200)
+    return render("team/officers.html", officers=officers_service.officers(), errors=errors,
+                  email=email, status=422 if errors else 200)
 
 # --- Professional accounts ---------------------------------------------------------------------
 
@@ -101,13 +106,14 @@ def officers():
 @access("officer")
 def accounts():
     """New professional registrations, newest first, by check status."""
-    show = team.normalise_account_filter(request.args.get("show"))
-    listing = team.professional_accounts(show, paging.page_number(request.args.get("page")))
+    show = officers_service.normalise_account_filter(request.args.get("show"))
+    listing = officers_service.professional_accounts(
+        show, paging.page_number(request.args.get("page")))
     return render("team/accounts.html", listing=listing, show=show,
-                  filters=team.ACCOUNT_FILTERS, state=team.account_state)
+                  filters=officers_service.ACCOUNT_FILTERS, state=officers_service.account_state)
 
 def _account_or_404(user_id):
-    return team.professional_by_id(user_id) or abort(404)
+    return officers_service.professional_by_id(user_id) or abort(404)
 
 
 @bp.route("/accounts/<id:user_id>")
@@ -118,7 +124,7 @@ def account(user_id):
     return _account_page(user)
 
 def _account_page(user, errors=None, reason=""):
-    return render("team/account.html", user=user, state=team.account_state(user),
+    return render("team/account.html", user=user, state=officers_service.account_state(user),
                   profiles=list(user.work_profiles.where(
                       WorkProfile.ended_at.is_null())),
                   errors=errors or {}, reason=reason, status=422 if errors else 200)
@@ -128,7 +134,7 @@ def _account_page(user, errors=None, reason=""):
 @access("officer")
 def verify_account(user_id):
     user = _account_or_404(user_id)
-    team.verify_account(_me(), user, ip=client_ip())
+    officers_service.verify_account(_me(), user, ip=client_ip())
     flash_success(f"{user.display_name}'s account has been checked.")
     return redirect(url_for("team.accounts", show="awaiting"), 303)
 
@@ -138,7 +144,7 @@ def verify_account(user_id):
 def reject_account(user_id):
     user = _account_or_404(user_id)
     reason = request.form.get("reason", "")[:5000]
-    problem = team.reject_account(_me(), user, reason, ip=client_ip())
+    problem = officers_service.reject_account(_me(), user, reason, ip=client_ip())
     if problem:
         return _account_page(user, {"reason": problem}, reason)
     flash_success(f"{user.display_name}'s account has been rejected and they have been told why.")
@@ -153,36 +159,12 @@ def _case_page(person, *, errors=None, typed=None, status=200):
         "team/case.html", person=person, case=case, today=today,
         key_dates=statutory.key_dates(case, today) if case else [],
         comment_window=statutory.comment_window(case, today) if case else (False, None),
-        links=team.links_of(person), officers=team.officers(), phases=vocab.PHASES,
-        trail=team.audit_trail(person.id), casework=_casework(person, today),
+        links=links.links_of(person), officers=officers_service.officers(), phases=vocab.PHASES,
+        trail=trail.audit_trail(person.id), casework=case_page.casework(person, today),
         # The casework partials on this page name forms, statuses and times with these.
         form_title=messages.form_title, uk_time=clock.uk_time,
         status_labels=vocab.FORM_STATUS_LABELS,
         errors=errors or {}, typed=typed or {}, status=status)
-
-
-def _casework(person, today):
-    """What the case page's casework sections list: advice, forms, documents, messages."""
-    forms = list(FormInstance.select(FormInstance, User)
-                 .join(User, on=(FormInstance.author == User.id))
-                 .where((FormInstance.person == person) & (FormInstance.status != "draft"))
-                 .order_by(FormInstance.updated_at.desc(), FormInstance.id.desc()))
-    sent = list(Message.select().where(Message.person == person)
-                .order_by(Message.created_at.desc(), Message.id.desc()).limit(20))
-    return {
-        "today": today,
-        "advice": advice.advice_rows(person, today),
-        "documents": documents.documents_of(person),
-        "forms": forms,
-        "messages": sent,
-        "form_title": messages.form_title,
-        "status_labels": vocab.FORM_STATUS_LABELS,
-        "kinds": messages.KINDS,
-        "kind_label": documents.kind_label,
-        "uk_time": clock.uk_time,
-        "shared_with": sharing.shared_with,
-        "has_accepted": any(f.status == "accepted" for f in forms),
-    }
 
 
 @bp.route("/people/<id:person_id>")
@@ -190,7 +172,7 @@ def _casework(person, today):
 def case(person_id):
     """A child's case: details, phase, key dates, who is linked, forms, documents, audit trail."""
     person = _person_or_404(person_id)
-    team.record_view(_me(), person, "case", ip=client_ip())
+    admin.record_view(_me(), person, "case", ip=client_ip())
     return _case_page(person)
 
 
@@ -200,7 +182,7 @@ def details(person_id):
     """Correct a child's details (audited with before and after)."""
     person = _person_or_404(person_id)
     if request.method == "GET":
-        team.record_view(_me(), person, "details", ip=client_ip())
+        admin.record_view(_me(), person, "details", ip=client_ip())
         form = PersonForm(obj=person, dob=person.date_of_birth)
     else:
         form = PersonForm()
@@ -224,23 +206,24 @@ def open_case(person_id):
         return redirect(_case_url(person), 303)
     errors, typed, chosen = {}, typed_date(None), str(_me().id)
     if request.method == "GET":
-        team.record_view(_me(), person, "open-case", ip=client_ip())
+        admin.record_view(_me(), person, "open-case", ip=client_ip())
     else:
         received, typed, problem = _date("request-received", "Date the request was received",
                                          required=True)
         chosen = request.form.get("officer", "")[:20]
-        assigned = team.officer_by_id(chosen)
+        assigned = officers_service.officer_by_id(chosen)
         errors = {k: v for k, v in (("request-received-day", problem),
                                     ("officer", None if assigned or chosen == "" else
                                      "Select an officer from the list")) if v}
         if not errors:
-            _case, problem = team.open_case(_me(), person, request_received=received,
-                                            assigned=assigned, ip=client_ip(),
-                                            today=clock.uk_today())
+            _case, problem = admin.open_case(_me(), person, request_received=received,
+                                             assigned=assigned, ip=client_ip(),
+                                             today=clock.uk_today())
             flash_success(problem or "The case has been opened.")
             return redirect(_case_url(person), 303)
     return render("team/open_case.html", person=person, errors=errors, typed=typed,
-                  chosen=chosen, officers=team.officers(), status=422 if errors else 200)
+                  chosen=chosen, officers=officers_service.officers(),
+                  status=422 if errors else 200)
 
 
 @bp.route("/people/<id:person_id>/case", methods=["POST"])
@@ -251,15 +234,15 @@ def update_case(person_id):
     case = statutory.case_for(person) or abort(404)
     phase = request.form.get("phase", "")[:20]
     chosen = request.form.get("officer", "")[:20]
-    assigned = team.officer_by_id(chosen)
-    errors = {k: v for k, v in (("phase", team.phase_problem(phase)),
+    assigned = officers_service.officer_by_id(chosen)
+    errors = {k: v for k, v in (("phase", admin.phase_problem(phase)),
                                 ("officer", None if assigned or chosen == "" else
                                  "Select an officer from the list")) if v}
     if errors:
         return _case_page(person, errors=errors, typed={"phase": phase, "officer": chosen},
                           status=422)
-    if team.update_case(_me(), case, phase=phase, assigned=assigned, ip=client_ip(),
-                        today=clock.uk_today()):
+    if admin.update_case(_me(), case, phase=phase, assigned=assigned, ip=client_ip(),
+                         today=clock.uk_today()):
         flash_success("The case has been updated.")
     return redirect(_case_url(person, "case"), 303)
 
@@ -270,16 +253,16 @@ def key_dates(person_id):
     """Record key dates and decisions; the statutory dates follow from them."""
     person = _person_or_404(person_id)
     case = statutory.case_for(person) or abort(404)
-    facts, errors = team.case_facts(case), {}
+    facts, errors = admin.case_facts(case), {}
     typed = {name: typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
     if request.method == "GET":
-        team.record_view(_me(), person, "key-dates", ip=client_ip())
+        admin.record_view(_me(), person, "key-dates", ip=client_ip())
     else:
         facts, typed, errors = _read_facts()
         if not errors:
             errors = statutory.fact_problems(facts, clock.uk_today())
         if not errors:
-            if team.record_facts(_me(), case, facts, ip=client_ip(), today=clock.uk_today()):
+            if admin.record_facts(_me(), case, facts, ip=client_ip(), today=clock.uk_today()):
                 flash_success("The key dates have been saved.")
             return redirect(_case_url(person, "key-dates"), 303)
     return render("team/key_dates.html", person=person, case=case, facts=facts, typed=typed,
@@ -308,9 +291,9 @@ def link(person_id):
     """Link a professional or a parent/carer (an existing account, by email)."""
     person = _person_or_404(person_id)
     kind = request.form.get("kind", "")
-    kind = kind if kind in team.LINK_KINDS else "professional"
+    kind = kind if kind in links.LINK_KINDS else "professional"
     email = request.form.get("email", "")[:300]
-    linked, problem = team.link_account(_me(), person, email, kind, ip=client_ip())
+    linked, problem = links.link_account(_me(), person, email, kind, ip=client_ip())
     if problem:
         return _case_page(person, errors={f"{kind}-email": problem},
                           typed={f"{kind}-email": email}, status=422)
@@ -324,8 +307,8 @@ def link(person_id):
 def unlink(person_id, link_id):
     """Unlink: the person no longer sees the child (the link is kept as ended)."""
     person = _person_or_404(person_id)
-    link = team.live_link(person, link_id) or abort(404)
-    team.end_link(_me(), link, ip=client_ip())
+    link = links.live_link(person, link_id) or abort(404)
+    links.end_link(_me(), link, ip=client_ip())
     flash_success(f"{link.user.display_name} is no longer linked to {person.full_name}.")
     return redirect(_case_url(person, "linked"), 303)
 
@@ -338,10 +321,10 @@ def merge(person_id):
     person = _person_or_404(person_id)
     raw = (request.form if request.method == "POST" else request.args).get("other", "")[:40]
     if request.method == "GET":
-        team.record_view(_me(), person, "merge", ip=client_ip())
+        admin.record_view(_me(), person, "merge", ip=client_ip())
     if not raw.strip():
         return _merge_choose(person)
-    other = team.person_by_id(raw.strip())
+    other = admin.person_by_id(raw.strip())
     if other is None or other.id == person.id:
         problem = ("There is no record with that number" if other is None else
                    "You cannot merge a record into itself. Choose a different record")
@@ -352,7 +335,7 @@ def merge(person_id):
     if keep_id not in (str(person.id), str(other.id)):
         return _merge_compare(person, other, {"keep": "Choose the record to keep"})
     keep, gone = (person, other) if keep_id == str(person.id) else (other, person)
-    problem = team.merge_people(_me(), keep, gone, ip=client_ip())
+    problem = merge_service.merge_people(_me(), keep, gone, ip=client_ip())
     if problem:
         return _merge_compare(person, other, {"keep": problem})
     flash_success(f"The records have been merged. {keep.full_name}'s record (number {keep.id}) "
@@ -361,15 +344,15 @@ def merge(person_id):
 
 def _merge_choose(person, errors=None, typed=""):
     return render("team/merge_choose.html", person=person,
-                  candidates=team.possible_duplicates(person), errors=errors or {},
+                  candidates=merge_service.possible_duplicates(person), errors=errors or {},
                   typed=typed, status=422 if errors else 200)
 
 def _merge_compare(person, other, errors=None):
-    problem = team.merge_problem(person, other)
+    problem = merge_service.merge_problem(person, other)
     if problem and not errors:
         errors = {"keep": problem}
     return render("team/merge_compare.html", person=person, other=other,
-                  records=[(p, team.record_summary(p)) for p in (person, other)],
+                  records=[(p, merge_service.record_summary(p)) for p in (person, other)],
                   errors=errors or {}, blocked=bool(problem),
                   status=422 if errors else 200)
 
@@ -384,19 +367,19 @@ def family_codes(person_id):
     person = _person_or_404(person_id)
     new_code = None
     if request.method == "POST":
-        plain, row = citizen.create_code(person, officer=_me(), ip=client_ip())
-        new_code = (citizen.format_code(plain), row)
+        plain, row = codes.create_code(person, officer=_me(), ip=client_ip())
+        new_code = (codes.format_code(plain), row)
     return render("team/family_codes.html", status=201 if new_code else 200, person=person,
-                  new_code=new_code, codes=citizen.codes_for(person),
-                  links=citizen.family_links(person), show_date=clock.long_date,
-                  kinds=citizen.KINDS)
+                  new_code=new_code, codes=codes.codes_for(person),
+                  links=links.family_links(person), show_date=clock.long_date,
+                  kinds=registration.KINDS)
 
 
 @bp.route("/people/<id:person_id>/codes/<id:code_id>/withdraw", methods=["POST"])
 @access("officer")
 def withdraw_code(person_id, code_id):
     person = _person_or_404(person_id)
-    if not citizen.withdraw_code(person, code_id, officer=_me(), ip=client_ip()):
+    if not codes.withdraw_code(person, code_id, officer=_me(), ip=client_ip()):
         abort(404)
     flash_success("The reference code has been withdrawn. It can no longer be used.")
     return redirect(url_for("team.family_codes", person_id=person.id), 303)
@@ -407,7 +390,7 @@ def withdraw_code(person_id, code_id):
 def end_family_link(person_id, link_id):
     """End a parent's (or young person's) access to this child."""
     person = _person_or_404(person_id)
-    if not citizen.end_family_link(person, link_id, officer=_me(), ip=client_ip()):
+    if not links.end_family_link(person, link_id, officer=_me(), ip=client_ip()):
         abort(404)
     flash_success("The link has ended. They can no longer see this child's information.")
     return redirect(url_for("team.family_codes", person_id=person.id), 303)
@@ -422,8 +405,8 @@ def link_requests():
 
 def _link_requests_page(errors=None):
     return render("team/link_requests.html", status=422 if errors else 200,
-                  pending=citizen.pending_requests(), decided=citizen.recent_decisions(),
-                  ended=citizen.recently_ended(), show_date=clock.long_date, today=clock.uk_today(),
+                  pending=codes.pending_requests(), decided=codes.recent_decisions(),
+                  ended=links.recently_ended(), show_date=clock.long_date, today=clock.uk_today(),
                   age_on=people.age_on, errors=errors or {})
 
 
@@ -431,14 +414,14 @@ def _link_requests_page(errors=None):
 @access("officer")
 def decide_link_request(request_id):
     """Confirm (the family member is linked) or refuse a link request."""
-    link_request = citizen.request_by_id(request_id)
+    link_request = codes.request_by_id(request_id)
     action = request.form.get("action")
     if link_request is None or action not in ("confirm", "refuse"):
         abort(404)
     if action == "confirm":
-        problem = citizen.confirm(link_request, officer=_me(), ip=client_ip(), today=clock.uk_today())
+        problem = codes.confirm(link_request, officer=_me(), ip=client_ip(), today=clock.uk_today())
     else:
-        problem = citizen.refuse(link_request, officer=_me(), ip=client_ip())
+        problem = codes.refuse(link_request, officer=_me(), ip=client_ip())
     if problem:
         return _link_requests_page({f"request-{request_id}": problem})
     flash_success("Request confirmed: they can now see this child's information."

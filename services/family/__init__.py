@@ -1,1 +1,1 @@
-"""What families see and do: registration, reference codes, timeline, shared documents and forms."""
+"""What families see: the EHC timeline, shared documents and forms, their children."""

@@ -1,1 +1,1 @@
-"""Forms: the FormInstance lifecycle, uploads, the forms section, PDFs."""
+"""Forms: the FormInstance lifecycle, uploads, the forms section, the review, PDFs."""

@@ -1,1 +1,1 @@
-"""Children and young people: finding, adding and editing them, links to users, colleagues."""
+"""Children and young people: finding, adding and editing them; links, codes, colleagues."""

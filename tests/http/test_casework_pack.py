@@ -30,7 +30,7 @@ def test_pack_has_index_forms_and_merged_attachments(cw):
     second = cw.accepted()  # its attachment (tests' tiny PDF_BYTES) has no readable pages
     cw.submitted()  # not accepted: not in the pack
     with cw.app.app_context():
-        from services.casework import advice
+        from services.casework import pack
         from services.forms import instances, pdf
         from models import FormInstance
         form_pages = []
@@ -44,7 +44,7 @@ def test_pack_has_index_forms_and_merged_attachments(cw):
                 work_profile_text=instances.work_profile_text(instance),
                 attachment_names=instances.attachment_names(instance))
             form_pages.append(len(PdfReader(io.BytesIO(body)).pages))
-        assert [i.id for i in advice.accepted_instances(cw.child)] == [first, second]
+        assert [i.id for i in pack.accepted_instances(cw.child)] == [first, second]
     response = _pack(cw)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]

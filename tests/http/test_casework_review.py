@@ -17,9 +17,9 @@ def test_queue_lists_submitted_forms_oldest_first_with_paging(cw):
     assert text.index(f"/team/review/{first}") < text.index(f"/team/review/{second}")
     assert "Zzthompson, Zzpoppy" in text and "Lesley Harris" in text
     assert "Generic File Upload Manager" in text
-    from services.casework import advice
+    from services.forms import review
     with cw.app.app_context():
-        page = advice.review_queue(2, per_page=1)
+        page = review.review_queue(2, per_page=1)
     assert [r.id for r in page.rows] == [second] and page.pages == 2
     text = html(cw.get("/team/review?page=999"))  # clamped to the last page
     assert f"/team/review/{second}" in text

@@ -8,7 +8,7 @@ import pytest
 
 import models
 from models import AuditEvent, Link, Message, Person, ReferenceCode
-from services.family import citizen
+from services.people import codes
 from tests.helpers import last_email
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
@@ -20,7 +20,7 @@ def _html(response):
 
 def _bad(family):
     with family.app.app_context():
-        return citizen.bad_code_message()
+        return codes.bad_code_message()
 
 
 def _new_code(family, person=None):
@@ -56,7 +56,7 @@ def test_officer_creates_a_code_shown_once_and_stored_hashed(family):
     with family.app.app_context():
         row = ReferenceCode.get(ReferenceCode.person == family.child)
         assert row.code_hash != code and code.replace("-", "") not in row.code_hash
-        assert row.code_hash == citizen.code_digest(code.replace("-", ""))
+        assert row.code_hash == codes.code_digest(code.replace("-", ""))
         assert row.status == "unused" and row.created_by_id == family.officer.id
         assert (row.expires_at - row.created_at) == dt.timedelta(days=30)
         assert AuditEvent.get(AuditEvent.action == "reference-code-created").person_id == family.child.id
@@ -214,7 +214,7 @@ def test_a_code_that_cannot_be_one_asks_for_the_format(family, newcomer, typed):
     _user, client = newcomer
     response = _enter(family, client, typed)
     html = _html(response)
-    assert response.status_code == 422 and citizen.CODE_FORMAT in html
+    assert response.status_code == 422 and codes.CODE_FORMAT in html
     assert "<script>alert(1)</script>" not in html
 
 
@@ -244,12 +244,12 @@ def test_a_young_person_needs_to_be_sixteen(family):
     young = family.make_user("young@example.org", role="citizen", citizen_kind="young-person")
     client = family.client_for(young)
     assert 'value="I am the young person" checked' in _html(client.get("/family/link"))
-    too_young = _enter(family, client, _new_code(family), citizen.MYSELF)
+    too_young = _enter(family, client, _new_code(family), codes.MYSELF)
     assert too_young.status_code == 422 and "from age 16" in _html(too_young)
     with family.app.app_context():
         older = Person.create(forename="Zzyoung", surname="Zzadult",
                               date_of_birth=dt.date.today().replace(year=dt.date.today().year - 17))
-    assert _enter(family, client, _new_code(family, older), citizen.MYSELF).status_code == 303
+    assert _enter(family, client, _new_code(family, older), codes.MYSELF).status_code == 303
     with family.app.app_context():
         request = ReferenceCode.get(ReferenceCode.used_by == young)
         assert request.how == "young-person"

@@ -8,7 +8,7 @@ import pytest
 
 import models
 from models import Case, Person
-from services.cases import team
+from services.cases import caseload
 from tests.http.team_helpers import TODAY, case_for, person
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -127,8 +127,8 @@ def test_ten_thousand_cases_take_one_count_and_one_select(app, client, officer):
                 statements.append(sql)
         database.connection().set_trace_callback(trace)
         try:
-            filters = team.CaseloadFilters(search="Zzchild04", officer="mine", due="week")
-            result = team.caseload(officer, filters, page=2, today=TODAY)
+            filters = caseload.CaseloadFilters(search="Zzchild04", officer="mine", due="week")
+            result = caseload.caseload(officer, filters, page=2, today=TODAY)
         finally:
             database.connection().set_trace_callback(None)
         plan = database.execute_sql("EXPLAIN QUERY PLAN " + statements[-1].replace("?", "NULL"))

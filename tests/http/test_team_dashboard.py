@@ -6,7 +6,7 @@ import re
 import pytest
 
 from models import AdviceRequest
-from services.cases import team
+from services.cases import dashboard
 from tests.http.team_helpers import TODAY, case_for, person
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
@@ -62,8 +62,8 @@ def test_dashboard_numbers(app, client, officer, caseload):
 
 def test_dashboard_service_counts_with_a_given_today(app, caseload):
     with app.app_context():
-        numbers = team.dashboard(TODAY)
-        later = team.dashboard(TODAY + D(days=7))
+        numbers = dashboard.dashboard(TODAY)
+        later = dashboard.dashboard(TODAY + D(days=7))
     assert (numbers["plans_on_time"], numbers["plans_total"], numbers["plans_percent"]) == (2, 3, 67)
     assert numbers["decisions_due"] == 2 and numbers["open_requests"] == 4
     # A week on, no request is 6 weeks old in the coming week (the newest is due in 32 days).

@@ -154,10 +154,11 @@ def test_a_failed_merge_changes_nothing(app, client, officer, twins, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("audit store down")
     monkeypatch.setattr(audit, "record", broken)
-    from services.cases import team
+    from services.cases import merge as merge_service
     with app.app_context():
         with pytest.raises(RuntimeError):
-            team.merge_people(officer, Person.get_by_id(first.id), Person.get_by_id(second.id))
+            merge_service.merge_people(officer, Person.get_by_id(first.id),
+                                       Person.get_by_id(second.id))
         assert Person.select().count() == 2
         assert FormInstance.get_by_id(twins["form"].id).person_id == second.id
         assert Link.select().where(Link.person == second.id).count() == 2

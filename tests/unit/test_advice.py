@@ -7,7 +7,9 @@ import pytest
 
 import models
 from models import AdviceRequest, FormInstance, FormReview, Link, Person, Submission, User
-from services.casework import advice
+from services.casework import advice, pack
+# ``review`` is a local name in these tests (a FormReview row).
+from services.forms import review as form_review
 
 TODAY = dt.date(2031, 5, 20)
 
@@ -132,22 +134,22 @@ def _submitted_instance(world):
 def test_decide_rules(world):
     with world.app.test_request_context():
         instance = _submitted_instance(world)
-        with pytest.raises(advice.ReviewProblem) as refused:
-            advice.decide(instance, officer=world.officer, decision="returned", reason=" ",
-                          version=3)
+        with pytest.raises(form_review.ReviewProblem) as refused:
+            form_review.decide(instance, officer=world.officer, decision="returned", reason=" ",
+                               version=3)
         assert refused.value.errors == {"reason": "Enter the reason for returning the form"}
-        with pytest.raises(advice.ReviewProblem):
-            advice.decide(instance, officer=world.officer, decision="deleted", reason="",
-                          version=3)
-        with pytest.raises(advice.ReviewProblem) as stale:
-            advice.decide(instance, officer=world.officer, decision="accepted", reason="",
-                          version=2)
+        with pytest.raises(form_review.ReviewProblem):
+            form_review.decide(instance, officer=world.officer, decision="deleted", reason="",
+                               version=3)
+        with pytest.raises(form_review.ReviewProblem) as stale:
+            form_review.decide(instance, officer=world.officer, decision="accepted", reason="",
+                               version=2)
         assert stale.value.stale
-        review, new = advice.decide(instance, officer=world.officer, decision="accepted",
-                                    reason="", version=3)
+        review, new = form_review.decide(instance, officer=world.officer, decision="accepted",
+                                         reason="", version=3)
         assert new and review.round == 1
-        again, new = advice.decide(FormInstance.get_by_id(instance.id), officer=world.officer,
-                                   decision="accepted", reason="", version=3)
+        again, new = form_review.decide(FormInstance.get_by_id(instance.id), officer=world.officer,
+                                        decision="accepted", reason="", version=3)
         assert not new and again.id == review.id
         assert FormReview.select().count() == 1
 
@@ -159,7 +161,8 @@ def test_accepting_marks_only_matching_open_requests(world):
         other_form = AdviceRequest.create(person=world.child, recipient=world.pro,
                                           form_key="e4-educational-psychologist", due_date=TODAY)
         cancelled = _request(world, status="cancelled")
-        advice.decide(instance, officer=world.officer, decision="accepted", reason="", version=3)
+        form_review.decide(instance, officer=world.officer, decision="accepted", reason="",
+                           version=3)
         statuses = {a.id: a.status for a in AdviceRequest.select()}
         assert statuses == {mine.id: "received", other_form.id: "requested",
                             cancelled.id: "cancelled"}
@@ -168,17 +171,17 @@ def test_accepting_marks_only_matching_open_requests(world):
 def test_history_orders_rounds_and_decisions(world):
     with world.app.test_request_context():
         instance = _submitted_instance(world)
-        advice.decide(instance, officer=world.officer, decision="returned", reason="No",
-                      version=3)
+        form_review.decide(instance, officer=world.officer, decision="returned", reason="No",
+                           version=3)
         Submission.create(instance=instance, round=2, answers={}, schema_version=1,
                           submitted_by=world.pro)
         FormInstance.update(status="submitted").execute()
-        advice.decide(FormInstance.get_by_id(instance.id), officer=world.officer,
-                      decision="accepted", reason="", version=4)
-        assert [(e.round, e.what) for e in advice.history(instance)] == [
+        form_review.decide(FormInstance.get_by_id(instance.id), officer=world.officer,
+                           decision="accepted", reason="", version=4)
+        assert [(e.round, e.what) for e in form_review.history(instance)] == [
             (1, "submitted"), (1, "returned"), (2, "submitted"), (2, "accepted")]
 
 
 def test_pack_filename():
     person = SimpleNamespace(initials="ZT")
-    assert advice.pack_filename(person, TODAY) == "Advice pack - ZT - 2031-05-20.pdf"
+    assert pack.pack_filename(person, TODAY) == "Advice pack - ZT - 2031-05-20.pdf"

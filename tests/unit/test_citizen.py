@@ -1,5 +1,5 @@
-"""services/family/citizen.py: reference codes, the plain-English timeline, the comment window, link
-requests and what a family may see."""
+"""services/people/codes.py, links.py and services/family/: reference codes, the plain-English
+timeline, the comment window, link requests and what a family may see."""
 import datetime as dt
 
 import pytest
@@ -7,7 +7,8 @@ import pytest
 import models
 from models import Case, Link, Person, ReferenceCode, User, utcnow
 from services.cases import windows
-from services.family import citizen
+from services.family import shared, timeline
+from services.people import codes, links
 
 DAY = dt.date(2026, 1, 5)
 
@@ -30,66 +31,66 @@ def _user(email, role="citizen"):
 # --- codes --------------------------------------------------------------------------------------
 
 def test_new_codes_use_the_alphabet_and_differ():
-    codes = {citizen.new_code() for _ in range(200)}
-    assert len(codes) == 200
-    for code in codes:
-        assert len(code) == 12 and set(code) <= set(citizen.CODE_ALPHABET)
+    made = {codes.new_code() for _ in range(200)}
+    assert len(made) == 200
+    for code in made:
+        assert len(code) == 12 and set(code) <= set(codes.CODE_ALPHABET)
 
 
 def test_the_alphabet_has_no_characters_people_confuse():
-    assert not set("0O1IL") & set(citizen.CODE_ALPHABET)
+    assert not set("0O1IL") & set(codes.CODE_ALPHABET)
 
 
 def test_format_and_normalise_round_trip():
-    assert citizen.format_code("ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
+    assert codes.format_code("ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
     for typed in ("ABCD-EFGH-JKMN", "abcd efgh jkmn", " abcd-efgh-jkmn ", "ABCDEFGHJKMN"):
-        assert citizen.normalise_code(typed) == "ABCDEFGHJKMN"
+        assert codes.normalise_code(typed) == "ABCDEFGHJKMN"
 
 
 @pytest.mark.parametrize("typed", ["", None, "ABC", "ABCD-EFGH-JKM0", "ABCD-EFGH-JKMNP", "ÄBCD-EFGH-JKMN",
                                    "x" * 1000])
 def test_normalise_refuses_what_cannot_be_a_code(typed):
-    assert citizen.normalise_code(typed) is None
+    assert codes.normalise_code(typed) is None
 
 
 def test_the_digest_depends_on_the_secret_key(ctx):
-    digest = citizen.code_digest("ABCDEFGHJKMN")
+    digest = codes.code_digest("ABCDEFGHJKMN")
     assert len(digest) == 64 and "ABCDEFGHJKMN" not in digest
     ctx.config["SECRET_KEY"] = "another"
-    assert citizen.code_digest("ABCDEFGHJKMN") != digest
+    assert codes.code_digest("ABCDEFGHJKMN") != digest
 
 
 def test_redeem_outcomes(ctx):
     person = _person()
     officer = _user("o@example.org", "officer")
     parent = _user("p@example.org")
-    code, row = citizen.create_code(person, officer=officer)
-    assert citizen.redeem(parent, "WRONGWRONGWR", relationship="Mother") == "bad"
-    assert citizen.redeem(parent, code, relationship="Mother") == "ok"
+    code, row = codes.create_code(person, officer=officer)
+    assert codes.redeem(parent, "WRONGWRONGWR", relationship="Mother") == "bad"
+    assert codes.redeem(parent, code, relationship="Mother") == "ok"
     assert ReferenceCode.get_by_id(row.id).status == "pending"
-    assert citizen.redeem(_user("q@example.org"), code, relationship="Mother") == "bad"  # used
-    assert [r.id for r in citizen.my_requests(parent)] == [row.id]
+    assert codes.redeem(_user("q@example.org"), code, relationship="Mother") == "bad"  # used
+    assert [r.id for r in codes.my_requests(parent)] == [row.id]
 
 
 def test_an_expired_code_is_bad(ctx):
     person = _person()
-    code, _row = citizen.create_code(person, officer=None, now=utcnow() - dt.timedelta(days=31))
-    assert citizen.redeem(_user("p@example.org"), code, relationship="Mother") == "bad"
+    code, _row = codes.create_code(person, officer=None, now=utcnow() - dt.timedelta(days=31))
+    assert codes.redeem(_user("p@example.org"), code, relationship="Mother") == "bad"
 
 
 def test_a_code_that_expires_tomorrow_works(ctx):
-    code, _row = citizen.create_code(_person(), officer=None, now=utcnow() - dt.timedelta(days=29))
-    assert citizen.redeem(_user("p@example.org"), code, relationship="Mother") == "ok"
+    code, _row = codes.create_code(_person(), officer=None, now=utcnow() - dt.timedelta(days=29))
+    assert codes.redeem(_user("p@example.org"), code, relationship="Mother") == "ok"
 
 
 def test_a_young_person_under_sixteen_is_refused_but_the_code_is_kept(ctx):
     child = _person(date_of_birth=DAY.replace(year=DAY.year - 16) + dt.timedelta(days=1))
-    code, row = citizen.create_code(child, officer=None)
+    code, row = codes.create_code(child, officer=None)
     young = _user("y@example.org")
-    assert citizen.redeem(young, code, relationship=citizen.MYSELF, today=DAY) == "too-young"
+    assert codes.redeem(young, code, relationship=codes.MYSELF, today=DAY) == "too-young"
     assert ReferenceCode.get_by_id(row.id).status == "unused"
-    assert citizen.redeem(young, code, relationship=citizen.MYSELF,
-                          today=DAY + dt.timedelta(days=1)) == "ok"
+    assert codes.redeem(young, code, relationship=codes.MYSELF,
+                        today=DAY + dt.timedelta(days=1)) == "ok"
 
 
 def test_confirm_links_and_refuse_does_not(ctx):
@@ -97,17 +98,17 @@ def test_confirm_links_and_refuse_does_not(ctx):
     officer = _user("o@example.org", "officer")
     first, second = _user("a@example.org"), _user("b@example.org")
     for user in (first, second):
-        code, _ = citizen.create_code(person, officer=officer)
-        citizen.redeem(user, code, relationship="Mother")
-    pending = citizen.pending_requests()
+        code, _ = codes.create_code(person, officer=officer)
+        codes.redeem(user, code, relationship="Mother")
+    pending = codes.pending_requests()
     assert [r.used_by_id for r in pending] == [first.id, second.id]
-    assert citizen.confirm(pending[0], officer=officer) is None
-    assert citizen.refuse(pending[1], officer=officer) is None
-    assert citizen.confirm(pending[1], officer=officer) == "This request has already been dealt with."
+    assert codes.confirm(pending[0], officer=officer) is None
+    assert codes.refuse(pending[1], officer=officer) is None
+    assert codes.confirm(pending[1], officer=officer) == "This request has already been dealt with."
     assert Link.get(Link.user == first).how == "parent"
     assert not Link.select().where(Link.user == second).exists()
-    assert [r.status for r in citizen.recent_decisions()] in (["confirmed", "refused"],
-                                                             ["refused", "confirmed"])
+    assert [r.status for r in codes.recent_decisions()] in (["confirmed", "refused"],
+                                                            ["refused", "confirmed"])
 
 
 def test_confirm_reopens_an_ended_link(ctx):
@@ -115,9 +116,9 @@ def test_confirm_reopens_an_ended_link(ctx):
     officer = _user("o@example.org", "officer")
     parent = _user("p@example.org")
     old = Link.create(user=parent, person=person, how="parent", ended_at=utcnow())
-    code, _ = citizen.create_code(person, officer=officer)
-    assert citizen.redeem(parent, code, relationship="Father") == "ok"
-    citizen.confirm(citizen.pending_requests()[0], officer=officer)
+    code, _ = codes.create_code(person, officer=officer)
+    assert codes.redeem(parent, code, relationship="Father") == "ok"
+    codes.confirm(codes.pending_requests()[0], officer=officer)
     assert Link.get_by_id(old.id).ended_at is None
 
 
@@ -128,23 +129,23 @@ def test_end_family_link_only_ends_family_links(ctx):
     parent = _user("p@example.org")
     pro_link = Link.create(user=pro, person=person, how="sen-team")
     parent_link = Link.create(user=parent, person=person, how="parent")
-    assert not citizen.end_family_link(person, pro_link.id, officer=officer)
-    assert citizen.end_family_link(person, parent_link.id, officer=officer)
-    assert not citizen.end_family_link(person, parent_link.id, officer=officer)
-    assert [link.id for link in citizen.recently_ended()] == [parent_link.id]
-    assert [link.id for link in citizen.family_links(person)] == [parent_link.id]
+    assert not links.end_family_link(person, pro_link.id, officer=officer)
+    assert links.end_family_link(person, parent_link.id, officer=officer)
+    assert not links.end_family_link(person, parent_link.id, officer=officer)
+    assert [link.id for link in links.recently_ended()] == [parent_link.id]
+    assert [link.id for link in links.family_links(person)] == [parent_link.id]
 
 
 # --- the timeline --------------------------------------------------------------------------------
 
 def test_no_case_no_timeline(ctx):
-    assert citizen.timeline(None, DAY) == ([], [])
-    assert "has not opened a case yet" in citizen.stage_text(_person(), None)
+    assert timeline.timeline(None, DAY) == ([], [])
+    assert "has not opened a case yet" in timeline.stage_text(_person(), None)
 
 
 def test_timeline_before_the_decision(ctx):
     case = Case(person=_person(), request_received=dt.date(2026, 1, 5))
-    done, upcoming = citizen.timeline(case, dt.date(2026, 2, 4))
+    done, upcoming = timeline.timeline(case, dt.date(2026, 2, 4))
     assert [m.text for m in done] == [
         "The council received the request for an EHC needs assessment on 5 January 2026."]
     assert upcoming[0].text == ("The council must decide whether to carry out an assessment by "
@@ -155,7 +156,7 @@ def test_timeline_before_the_decision(ctx):
 def test_timeline_when_late_and_overdue(ctx):
     case = Case(person=_person(), request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
                 decision_date=dt.date(2026, 2, 20))
-    done, upcoming = citizen.timeline(case, dt.date(2026, 6, 1))
+    done, upcoming = timeline.timeline(case, dt.date(2026, 6, 1))
     assert "That was 4 days after the legal deadline." in done[1].text
     overdue = [m for m in upcoming if m.status == "overdue"]
     assert overdue and "overdue by" in overdue[0].text
@@ -165,11 +166,11 @@ def test_timeline_comment_window_text(ctx):
     case = Case(person=_person(), request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
                 decision_date=dt.date(2026, 2, 1), decision_to_issue="yes",
                 decision_to_issue_date=dt.date(2026, 4, 1), draft_plan_issued=dt.date(2026, 4, 10))
-    _done, upcoming = citizen.timeline(case, dt.date(2026, 4, 20))
+    _done, upcoming = timeline.timeline(case, dt.date(2026, 4, 20))
     comments = next(m for m in upcoming if m.key == "comments")
     assert comments.text == ("You can send your comments on the draft plan until 25 April 2026 "
                              "(due in 5 days).")
-    _done, upcoming = citizen.timeline(case, dt.date(2026, 4, 26))
+    _done, upcoming = timeline.timeline(case, dt.date(2026, 4, 26))
     comments = next(m for m in upcoming if m.key == "comments")
     assert comments.text == "The time for comments on the draft plan ended on 25 April 2026."
 
@@ -180,7 +181,7 @@ def test_every_key_date_has_plain_words(ctx):
                 decision_to_issue="yes", decision_to_issue_date=dt.date(2025, 4, 1),
                 draft_plan_issued=dt.date(2025, 4, 10), final_plan_issued=dt.date(2025, 5, 20),
                 annual_review_held=dt.date(2026, 5, 1))
-    done, upcoming = citizen.timeline(case, dt.date(2026, 5, 10))
+    done, upcoming = timeline.timeline(case, dt.date(2026, 5, 10))
     texts = [m.text for m in done + upcoming]
     assert all(not t.startswith(("Decision", "Draft", "Final", "Annual")) for t in texts), texts
     assert any("annual review" in t for t in texts)
@@ -192,7 +193,7 @@ def test_every_key_date_has_plain_words(ctx):
 ])
 def test_stage_text(ctx, phase, words):
     person = _person()
-    assert words in citizen.stage_text(person, Case(person=person, phase=phase))
+    assert words in timeline.stage_text(person, Case(person=person, phase=phase))
 
 
 # --- the comment window --------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_window_problem_applies_only_to_comments(ctx):
 
 
 def test_family_forms_are_the_citizen_startable_ones(ctx):
-    keys = [f.key for f in citizen.family_forms(ctx.extensions["forms"])]
+    keys = [f.key for f in shared.family_forms(ctx.extensions["forms"])]
     assert keys[0] == "parent-request" or keys[0] == "parental-consent"
     assert set(keys) >= {"parent-request", "parental-consent", "ehc9c-child-views",
                          "ehc9c-easy-read", "parent-carer-views", "draft-plan-comments"}
@@ -220,8 +221,8 @@ def test_family_forms_are_the_citizen_startable_ones(ctx):
 def test_add_child_links_the_family_member(ctx):
     young = User.create(email="y@example.org", role="citizen", status="active",
                         citizen_kind="young-person")
-    person = citizen.add_child(young, {"forename": "Zzme", "surname": "Zzself",
-                                       "date_of_birth": dt.date(2008, 1, 1)})
+    person = shared.add_child(young, {"forename": "Zzme", "surname": "Zzself",
+                                      "date_of_birth": dt.date(2008, 1, 1)})
     assert person.needs_matching
     assert Link.get(Link.person == person).how == "young-person"
 

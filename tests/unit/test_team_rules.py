@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from services.cases import statutory, team
+from services.cases import caseload, statutory, trail
 
 TODAY = dt.date(2026, 3, 16)
 D = dt.timedelta
@@ -80,14 +80,14 @@ def test_problems_come_in_process_order():
 ])
 def test_caseload_filters_are_made_safe(app, args, expected):
     with app.app_context():
-        filters = team.CaseloadFilters.from_args(args)
+        filters = caseload.CaseloadFilters.from_args(args)
     assert (filters.search, filters.phase, filters.officer, filters.due) == expected
 
 
 def test_days_text():
-    assert team.days_text(TODAY + D(days=3), TODAY) == "due in 3 days"
-    assert team.days_text(TODAY - D(days=1), TODAY) == "overdue by 1 day"
-    assert team.days_text(None, TODAY) == ""
+    assert caseload.days_text(TODAY + D(days=3), TODAY) == "due in 3 days"
+    assert caseload.days_text(TODAY - D(days=1), TODAY) == "overdue by 1 day"
+    assert caseload.days_text(None, TODAY) == ""
 
 
 class Event:
@@ -104,12 +104,12 @@ class Event:
 ])
 def test_audit_events_in_words(app, event, words):
     with app.app_context():
-        assert team.describe_event(event, "Zzsam Zztester")["what"] == words
+        assert trail.describe_event(event, "Zzsam Zztester")["what"] == words
 
 
 def test_changes_get_labels(app):
     with app.app_context():
-        described = team.describe_event(Event(
+        described = trail.describe_event(Event(
             "case-dates-recorded", changes={"decision_date": ["", "2026-03-01"],
                                             "bogus": "not a pair"}), "Zzsam Zztester")
     assert described["changes"] == [("Date of the decision whether to assess", "", "2026-03-01")]

@@ -1,0 +1,125 @@
+"""The caseload: the children an officer sees, filtered by phase, officer and due dates, and the
+children still waiting to be matched to a case.
+
+Views pass ``today`` in, so tests control time.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from models import Case, Person, User
+from services.cases import statutory
+from services.identity.officers import officer_by_id
+from services.kernel import vocab
+from services.kernel.paging import Page, clamp_page
+from services.people.people import PAGE_SIZE, search_terms
+
+WEEK = dt.timedelta(days=6)  # "due this week": today and the six days after it
+
+DUE_FILTERS = {"overdue": "Overdue", "week": "Due this week"}
+
+
+@dataclass
+class CaseloadFilters:
+    """The caseload's query string, made safe: anything unknown means "all"."""
+    search: str = ""
+    phase: str = ""
+    officer: str = ""  # "" | "mine" | "none" | an officer's id
+    due: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        phase = str(args.get("phase") or "").strip().lower()
+        officer = str(args.get("officer") or "").strip().lower()
+        due = str(args.get("due") or "").strip().lower()
+        if officer not in ("", "mine", "none") and officer_by_id(officer) is None:
+            officer = ""
+        return cls(search=" ".join(search_terms(args.get("q"))),
+                   phase=phase if phase in vocab.PHASE_LABELS else "",
+                   officer=officer, due=due if due in DUE_FILTERS else "")
+
+    def args(self):
+        """The non-empty filters, for links that keep them (paging)."""
+        return {k: v for k, v in (("q", self.search), ("phase", self.phase),
+                                  ("officer", self.officer), ("due", self.due)) if v}
+
+
+def _name_filter(search):
+    where = None
+    for word in search_terms(search):
+        term = (Person.forename.contains(word) | Person.surname.contains(word)
+                | Person.middle_name.contains(word))
+        where = term if where is None else where & term
+    return where
+
+
+def _caseload_where(me, filters, today):
+    where = Case.id.is_null(False)
+    names = _name_filter(filters.search)
+    if names is not None:
+        where &= names
+    if filters.phase:
+        where &= Case.phase == filters.phase
+    if filters.officer == "mine":
+        where &= Case.officer == me.id
+    elif filters.officer == "none":
+        where &= Case.officer.is_null()
+    elif filters.officer:
+        where &= Case.officer == int(filters.officer)
+    if filters.due:
+        # Filters read the stored next deadline (kept fresh by save_case): a step going overdue
+        # does not change the date, only how it compares with today.
+        where &= Case.phase != "closed"
+        if filters.due == "overdue":
+            where &= Case.next_deadline < today
+        else:
+            where &= Case.next_deadline.between(today, today + WEEK)
+    return where
+
+
+def caseload(me, filters, *, page=1, today, per_page=PAGE_SIZE):
+    """Every person with a case, soonest statutory deadline first, then by name.
+
+    One COUNT and one joined SELECT (Case, Person, officer) with LIMIT/OFFSET on indexed
+    columns. Each row is a Case with ``.person`` and ``.officer`` loaded and ``.deadline``
+    (the next KeyDate, computed in Python from the row: no further queries).
+    """
+    where = _caseload_where(me, filters, today)
+    total = Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
+    number = clamp_page(page, total, per_page)
+    Officer = User.alias()
+    query = (Case.select(Case, Person, Officer)
+             .join(Person, on=(Case.person == Person.id), attr="person")
+             .switch(Case)
+             .join(Officer, JOIN.LEFT_OUTER, on=(Case.officer == Officer.id), attr="officer")
+             .where(where)
+             .order_by(Case.next_deadline.is_null(), Case.next_deadline,
+                       fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
+             .limit(per_page).offset((number - 1) * per_page))
+    rows = list(query)
+    for case in rows:
+        case.deadline = None if case.phase == "closed" else statutory.next_deadline(case, today)
+    return Page(rows, total, number, per_page, {"filters": filters})
+
+
+def people_to_match(*, search="", page=1, per_page=PAGE_SIZE):
+    """People added by professionals that the SEN team has not matched yet, oldest first."""
+    where = Person.needs_matching == True  # noqa: E712
+    names = _name_filter(search)
+    if names is not None:
+        where &= names
+    total = Person.select().where(where).count()
+    number = clamp_page(page, total, per_page)
+    AddedBy = User.alias()
+    rows = list(Person.select(Person, AddedBy)
+                .join(AddedBy, JOIN.LEFT_OUTER, on=(Person.created_by == AddedBy.id),
+                      attr="added_by")
+                .where(where).order_by(Person.created_at, Person.id)
+                .limit(per_page).offset((number - 1) * per_page))
+    return Page(rows, total, number, per_page, {"search": search})
+
+
+def days_text(day, today):
+    """"due in 3 days" / "overdue by 2 days" for a date, or "" without one."""
+    return statutory.describe_days((day - today).days) if day else ""

@@ -1,0 +1,49 @@
+"""Registration of family accounts (parents, carers and young people 16+): the professional rules
+(pending until the emailed link is followed, the same page whatever the address; two-step
+verification as for everyone). No request objects.
+"""
+from __future__ import annotations
+
+from models import User
+from services.identity import accounts
+from services.kernel.council import absolute_url
+
+KINDS = {"parent": "Parent or carer", "young-person": "Young person (16 or over)"}
+
+
+def register_citizen(details, *, password_hash, answer_hash):
+    """Register a parent/carer or young person (pending until the emailed link is followed).
+
+    Returns (user, outcome) like accounts.register_professional: "new", "pending" (the earlier
+    activation email is sent again) or "exists" (the owner is told someone tried). The caller
+    shows the same page for all three.
+    """
+    email = details["email"].strip().lower()
+    existing = accounts.find_user(email)
+    if existing is not None:
+        if existing.status == "pending":
+            if existing.role == "citizen":
+                send_activation(existing)
+            else:
+                accounts.send_activation(existing)
+            return existing, "pending"
+        accounts._mail(existing, "already-registered",
+                       "Someone tried to register with your email address", user=existing,
+                       login_link=absolute_url("auth.login"),
+                       reset_link=absolute_url("auth.forgotten_password"))
+        return existing, "exists"
+    kind = details.get("citizen_kind")
+    user = User.create(email=email, password_hash=password_hash, role="citizen", status="pending",
+                       secret_question=details["secret_question"], secret_answer_hash=answer_hash,
+                       citizen_kind=kind if kind in KINDS else "parent",
+                       **{name: details.get(name, "") for name in accounts.PERSONAL_FIELDS})
+    send_activation(user)
+    return user, "new"
+
+
+def send_activation(user):
+    """The activation email for a family account (the shared /activate link)."""
+    token = accounts.make_token("activate", {"user": user.id, "email": user.email})
+    accounts._mail(user, "citizen-activation", "Activate your SEND portal account",
+                   link=absolute_url("auth.activate", token=token),
+                   hours=accounts.ACTIVATION_MAX_AGE // 3600)
