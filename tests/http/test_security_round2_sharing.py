@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from models import Attachment, Share
-from tests.http.test_casework_support import cw, html  # noqa: F401  (fixture)
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures and helpers)
-    PDF_BYTES, PNG_BYTES, post_step, select_profile, upload, world)
+from tests.helpers import html
+from tests.http.forms_helpers import PDF_BYTES, PNG_BYTES, post_step, select_profile, upload
 
 ANSWERS = {"document_type": "Correspondence", "description": "A letter from the GP"}
 LEAK = "Safeguarding notes about Zzother Child"
