@@ -1,6 +1,6 @@
 """Security round two (issue 11): the access matrix, generated from ``app.url_map``.
 
-Every route with an id (an ``int`` converter) × six actors, with the status each must get:
+Every route with an id (the ``<id:...>`` converter) × six actors, with the status each must get:
 
 - ``owner``: the professional who added the child, authored the form, holds the work profile
   and received the message and the advice request;
@@ -32,7 +32,7 @@ import pytest
 import models
 from models import (AdviceRequest, Attachment, Case, FormReview, Document, FormInstance, Link, Message,
                     Organisation, Person, ReferenceCode, Share, Submission, User, WorkProfile)
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 OK = "ok"
 LOGIN = 302
@@ -53,89 +53,96 @@ def officer_only():
 # "METHOD rule" -> the status each actor must get.
 EXPECTED = {
     # My Account: only one's own work profile.
-    "GET /account/work/<int:profile_id>": row(owner=OK),
-    "POST /account/work/<int:profile_id>": row(owner=OK),
-    "GET /account/work/<int:profile_id>/end": row(owner=OK),
-    "POST /account/work/<int:profile_id>/end": row(owner=OK),
+    "GET /account/work/<id:profile_id>": row(owner=OK),
+    "POST /account/work/<id:profile_id>": row(owner=OK),
+    "GET /account/work/<id:profile_id>/end": row(owner=OK),
+    "POST /account/work/<id:profile_id>/end": row(owner=OK),
     # The citizen view: the parent's own child; the SEN team's family-code pages.
-    "GET /family/children/<int:person_id>": row(parent=OK),
-    "GET /family/children/<int:person_id>/documents/<int:document_id>": row(parent=OK),
-    "POST /family/children/<int:person_id>/forms/<form_key>/start": row(parent=OK),
-    "GET /family/codes/<int:person_id>": officer_only(),
-    "POST /family/codes/<int:person_id>": officer_only(),
-    "POST /family/codes/<int:person_id>/<int:code_id>/withdraw": officer_only(),
-    "POST /family/links/<int:person_id>/<int:link_id>/end": officer_only(),
-    "POST /family/requests/<int:request_id>": officer_only(),
+    "GET /family/children/<id:person_id>": row(parent=OK),
+    "GET /family/children/<id:person_id>/documents/<id:document_id>": row(parent=OK),
+    "POST /family/children/<id:person_id>/forms/<form_key>/start": row(parent=OK),
+    "GET /family/codes/<id:person_id>": officer_only(),
+    "POST /family/codes/<id:person_id>": officer_only(),
+    "POST /family/codes/<id:person_id>/<id:code_id>/withdraw": officer_only(),
+    "POST /family/links/<id:person_id>/<id:link_id>/end": officer_only(),
+    "POST /family/requests/<id:request_id>": officer_only(),
     # The owner's form: round 1 returned (with a file removed since), round 2 accepted and shared
     # with the parent. The parent gets round 2 and its files only (H2); the second professional
     # and the colleague get nothing.
-    "GET /forms/<int:instance_id>": row(owner=OK, parent=OK, officer=OK),
-    "GET /forms/<int:instance_id>/<step_key>": row(),  # submitted: no step is open to anyone
-    "POST /forms/<int:instance_id>/<step_key>": row(),
-    "GET /forms/<int:instance_id>/delete": row(),  # submitted: never deleted
-    "POST /forms/<int:instance_id>/delete": row(),
-    "POST /forms/<int:instance_id>/edit": row(),  # accepted: never amended
-    "GET /forms/<int:instance_id>/files/<int:attachment_id>": row(owner=OK, officer=OK),  # H2
-    "GET /forms/<int:instance_id>/pdf": row(owner=OK, parent=OK, officer=OK),
-    "POST /forms/<int:instance_id>/submit": row(owner=OK),  # the author is told (422)
-    "GET /forms/<int:instance_id>/submitted": row(owner=OK, parent=OK, officer=OK),
-    "GET /forms/<int:instance_id>/summary": row(),  # submitted: View Details instead
-    "GET /forms/<int:instance_id>/view": row(owner=OK, parent=OK, officer=OK),
-    "GET /forms/<int:instance_id>/view/<int:round_number>": row(owner=OK, officer=OK),  # H2: round 1
+    "GET /forms/<id:instance_id>": row(owner=OK, parent=OK, officer=OK),
+    "GET /forms/<id:instance_id>/<step_key>": row(),  # submitted: no step is open to anyone
+    "POST /forms/<id:instance_id>/<step_key>": row(),
+    "GET /forms/<id:instance_id>/delete": row(),  # submitted: never deleted
+    "POST /forms/<id:instance_id>/delete": row(),
+    "POST /forms/<id:instance_id>/edit": row(),  # accepted: never amended
+    "GET /forms/<id:instance_id>/files/<id:attachment_id>": row(owner=OK, officer=OK),  # H2
+    "GET /forms/<id:instance_id>/pdf": row(owner=OK, parent=OK, officer=OK),
+    "POST /forms/<id:instance_id>/submit": row(owner=OK),  # the author is told (422)
+    "GET /forms/<id:instance_id>/submitted": row(owner=OK, parent=OK, officer=OK),
+    "GET /forms/<id:instance_id>/summary": row(),  # submitted: View Details instead
+    "GET /forms/<id:instance_id>/view": row(owner=OK, parent=OK, officer=OK),
+    "GET /forms/<id:instance_id>/view/<id:round_number>": row(owner=OK, officer=OK),  # H2: round 1
     # Messages: the recipient only.
-    "GET /messages/<int:message_id>": row(owner=OK),
+    "GET /messages/<id:message_id>": row(owner=OK),
     # The professional's view of a child: linked professionals only.
-    "GET /people/<int:person_id>": row(owner=OK, second=OK),
-    "POST /people/<int:person_id>": row(owner=OK, second=OK),
-    "GET /people/<int:person_id>/colleagues": row(owner=OK, second=OK),
-    "POST /people/<int:person_id>/colleagues": row(owner=OK, second=OK),
+    "GET /people/<id:person_id>": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>": row(owner=OK, second=OK),
+    "GET /people/<id:person_id>/colleagues": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>/colleagues": row(owner=OK, second=OK),
     # Only the professional who gave a colleague access removes it.
-    "POST /people/<int:person_id>/colleagues/<int:colleague_id>/remove": row(owner=OK),
-    "POST /people/<int:person_id>/colleagues/drafts": row(owner=OK, second=OK),
-    "GET /people/<int:person_id>/documents/<int:document_id>": row(),  # shared with the parent only
-    "GET /people/<int:person_id>/forms": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>/colleagues/<id:colleague_id>/remove": row(owner=OK),
+    "POST /people/<id:person_id>/colleagues/drafts": row(owner=OK, second=OK),
+    "GET /people/<id:person_id>/documents/<id:document_id>": row(),  # shared with the parent only
+    "GET /people/<id:person_id>/forms": row(owner=OK, second=OK),
     # The Generic File Upload Manager is a professional's form.
-    "POST /people/<int:person_id>/forms/<form_key>/start": row(owner=OK, second=OK),
-    "POST /people/<int:person_id>/hide": row(owner=OK, second=OK),
-    "POST /people/<int:person_id>/unhide": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>/forms/<form_key>/start": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>/hide": row(owner=OK, second=OK),
+    "POST /people/<id:person_id>/unhide": row(owner=OK, second=OK),
     # The SEN team.
-    "GET /team/accounts/<int:user_id>": officer_only(),
-    "POST /team/accounts/<int:user_id>/reject": officer_only(),
-    "POST /team/accounts/<int:user_id>/verify": officer_only(),
-    "POST /team/advice/<int:advice_id>/remind": officer_only(),
-    "GET /team/documents/<int:document_id>": officer_only(),
-    "GET /team/people/<int:person_id>": officer_only(),
-    "GET /team/people/<int:person_id>/advice-pack": officer_only(),
-    "GET /team/people/<int:person_id>/advice/new": officer_only(),
-    "POST /team/people/<int:person_id>/advice/new": officer_only(),
-    "POST /team/people/<int:person_id>/case": officer_only(),
-    "GET /team/people/<int:person_id>/details": officer_only(),
-    "POST /team/people/<int:person_id>/details": officer_only(),
-    "GET /team/people/<int:person_id>/documents/new": officer_only(),
-    "POST /team/people/<int:person_id>/documents/new": officer_only(),
-    "GET /team/people/<int:person_id>/key-dates": officer_only(),
-    "POST /team/people/<int:person_id>/key-dates": officer_only(),
-    "POST /team/people/<int:person_id>/links": officer_only(),
-    "POST /team/people/<int:person_id>/links/<int:link_id>/end": officer_only(),
-    "GET /team/people/<int:person_id>/merge": officer_only(),
-    "POST /team/people/<int:person_id>/merge": officer_only(),
-    "GET /team/people/<int:person_id>/messages/new": officer_only(),
-    "POST /team/people/<int:person_id>/messages/new": officer_only(),
-    "GET /team/people/<int:person_id>/open-case": officer_only(),
-    "POST /team/people/<int:person_id>/open-case": officer_only(),
-    "GET /team/people/<int:person_id>/share": officer_only(),
-    "POST /team/people/<int:person_id>/share": officer_only(),
-    "GET /team/review/<int:instance_id>": officer_only(),
-    "POST /team/review/<int:instance_id>": officer_only(),
+    "GET /team/accounts/<id:user_id>": officer_only(),
+    "POST /team/accounts/<id:user_id>/reject": officer_only(),
+    "POST /team/accounts/<id:user_id>/verify": officer_only(),
+    "POST /team/advice/<id:advice_id>/remind": officer_only(),
+    "GET /team/documents/<id:document_id>": officer_only(),
+    "GET /team/people/<id:person_id>": officer_only(),
+    "GET /team/people/<id:person_id>/advice-pack": officer_only(),
+    "GET /team/people/<id:person_id>/advice/new": officer_only(),
+    "POST /team/people/<id:person_id>/advice/new": officer_only(),
+    "POST /team/people/<id:person_id>/case": officer_only(),
+    "GET /team/people/<id:person_id>/details": officer_only(),
+    "POST /team/people/<id:person_id>/details": officer_only(),
+    "GET /team/people/<id:person_id>/documents/new": officer_only(),
+    "POST /team/people/<id:person_id>/documents/new": officer_only(),
+    "GET /team/people/<id:person_id>/key-dates": officer_only(),
+    "POST /team/people/<id:person_id>/key-dates": officer_only(),
+    "POST /team/people/<id:person_id>/links": officer_only(),
+    "POST /team/people/<id:person_id>/links/<id:link_id>/end": officer_only(),
+    "GET /team/people/<id:person_id>/merge": officer_only(),
+    "POST /team/people/<id:person_id>/merge": officer_only(),
+    "GET /team/people/<id:person_id>/messages/new": officer_only(),
+    "POST /team/people/<id:person_id>/messages/new": officer_only(),
+    "GET /team/people/<id:person_id>/open-case": officer_only(),
+    "POST /team/people/<id:person_id>/open-case": officer_only(),
+    "GET /team/people/<id:person_id>/share": officer_only(),
+    "POST /team/people/<id:person_id>/share": officer_only(),
+    "GET /team/review/<id:instance_id>": officer_only(),
+    # The family-code pages' new home (the /family/... rows above are their old addresses).
+    "GET /team/people/<id:person_id>/codes": officer_only(),
+    "POST /team/people/<id:person_id>/codes": officer_only(),
+    "POST /team/people/<id:person_id>/codes/<id:code_id>/withdraw": officer_only(),
+    "POST /team/people/<id:person_id>/family-links/<id:link_id>/end": officer_only(),
+    "POST /team/link-requests/<id:request_id>": officer_only(),
+    "POST /team/review/<id:instance_id>": officer_only(),
 }
 
 
 def id_routes(app):
-    """{"METHOD rule": rule} for every rule with an int converter."""
+    """{"METHOD rule": rule} for every rule with an id (the ``<id:...>`` converter, or a plain
+    ``int`` one)."""
     found = {}
     for rule in app.url_map.iter_rules():
         converters = {type(c).__name__ for c in rule._converters.values()}
-        if "IntegerConverter" not in converters:
+        if not converters & {"IdConverter", "IntegerConverter"}:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found[f"{method} {rule.rule}"] = rule
@@ -272,19 +279,20 @@ def form_key_for(rule):
 # What a real request to some routes carries besides the ids (so an allowed actor reaches the
 # view's work, not its "missing parameter" 404): key -> values -> query string or form data.
 EXTRA = {
-    "GET /team/people/<int:person_id>/share": lambda v: {"document": v["document_id"]},
-    "POST /team/people/<int:person_id>/share": lambda v: {"document": v["document_id"]},
-    "POST /family/requests/<int:request_id>": lambda v: {"action": "refuse"},
-    "POST /forms/<int:instance_id>/edit": lambda v: {"version": v["version"]},
-    "POST /forms/<int:instance_id>/submit": lambda v: {"version": v["version"]},
-    "POST /forms/<int:instance_id>/<step_key>": lambda v: {"version": v["version"]},
+    "GET /team/people/<id:person_id>/share": lambda v: {"document": v["document_id"]},
+    "POST /team/people/<id:person_id>/share": lambda v: {"document": v["document_id"]},
+    "POST /family/requests/<id:request_id>": lambda v: {"action": "refuse"},
+    "POST /team/link-requests/<id:request_id>": lambda v: {"action": "refuse"},
+    "POST /forms/<id:instance_id>/edit": lambda v: {"version": v["version"]},
+    "POST /forms/<id:instance_id>/submit": lambda v: {"version": v["version"]},
+    "POST /forms/<id:instance_id>/<step_key>": lambda v: {"version": v["version"]},
 }
 
 
 def status_of(people, key, rule, actor):
     method = key.split(" ")[0]
     values = people.fresh()
-    if rule.rule.startswith("/family/links/"):
+    if rule.rule.startswith("/family/links/") or "/family-links/" in rule.rule:
         values["link_id"] = values["family_link_id"]
     args = {name: values[name] for name in rule.arguments if name in values}
     if "form_key" in rule.arguments:
