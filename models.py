@@ -383,11 +383,15 @@ class Document(BaseModel):
 
 
 class Share(BaseModel):
-    """A form instance or a document shared with one party on the case ("View Shared Form")."""
+    """A form instance (one round of it) or a document shared with one party on the case
+    ("View Shared Form")."""
     person = ForeignKeyField(Person, backref="shares", on_delete="CASCADE")
     recipient = ForeignKeyField(User, backref="shared_with_me", on_delete="CASCADE")
     instance = ForeignKeyField(FormInstance, null=True, backref="shares", on_delete="CASCADE")
     document = ForeignKeyField(Document, null=True, backref="shares", on_delete="CASCADE")
+    # The one submitted round of ``instance`` shared (its answers and files, nothing else);
+    # None (shares made before rounds were recorded) means the latest accepted round.
+    round = IntegerField(null=True, default=None)
     shared_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
 

@@ -177,7 +177,8 @@ def share(person_id):
         try:
             made = sharing.share(person, officer=_me(),
                                  recipient_ids=request.form.getlist("recipients"),
-                                 instance=instance, document=document, ip=client_ip())
+                                 instance=instance, document=document,
+                                 round_number=request.form.get("round"), ip=client_ip())
         except sharing.SharingProblem as refused:
             errors, status = refused.errors, 422
         else:
@@ -185,11 +186,16 @@ def share(person_id):
                                     f"{'person' if len(made) == 1 else 'people'}",
                          "#forms" if instance is not None else "#documents")
     title = (messages.form_title(instance.form_key) if instance is not None else document.title)
+    default = sharing.default_round(instance) if instance is not None else None
     return render("casework/share.html", status=status, person=person, instance=instance,
                   document=document, title=title, errors=errors,
                   candidates=sharing.candidates(person, instance=instance),
+                  rounds=sharing.rounds(instance) if instance is not None else [],
+                  picked=request.form.get("round") or str(default or ""), accepted=default,
+                  uk_time=clock.uk_time,
                   already={u.id for u in sharing.shared_with(instance=instance,
-                                                             document=document)},
+                                                             document=document,
+                                                             round_number=default)},
                   chosen=set(request.form.getlist("recipients")), back=case_url(person.id))
 
 

@@ -5,20 +5,23 @@ HTTP only: rules live in services/forms/instances.py (access, versioned saves, r
 services/forms/uploads.py (file checks). Anything a user may not see answers 404 — never 403, never a
 hint that it exists.
 """
+import re
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import BuildError
 
-from blueprints.web import (access, client_ip, flash_success, is_partial, render, send_pdf,
+from blueprints.web import (access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
                             send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
 from services.forms import instances, uploads
-from services.forms.instances import NotEditable, Refused, VersionConflict
-from services.kernel import clock, vocab
+from services.forms.instances import NotEditable, Refused, VersionConflict, WindowClosed
+from services.kernel import clock, paging, vocab
 
 bp = Blueprint("forms", __name__)
+bp.before_request(awaiting_verification)  # a council's "verified professionals only"
 
 EVERYONE = ("professional", "citizen", "officer")
 
@@ -48,6 +51,22 @@ def _step_of(form, step_key, journey=None):
 
 def _version():
     return request.form.get("version", type=int)
+
+
+def _row_index(step=None):
+    """The Add More row a Remove button names (0-based), or None for nonsense or a row past the
+    step's last (never an overflow further down)."""
+    raw = request.form.get("remove", "").strip()
+    if not re.fullmatch(r"[0-9]{1,4}", raw):
+        return None
+    row = int(raw)
+    if step is not None and step.repeat and row >= step.repeat.max:
+        return None
+    return row
+
+
+def _upload_dir():
+    return current_app.config["UPLOAD_DIR"]
 
 
 def _step_url(instance, step_key, **args):
@@ -102,7 +121,10 @@ def start(person_id, form_key):
     person = instances.person_for(current_user, person_id)
     if person is None or not instances.may_start(current_user, form):
         abort(404)
-    instance = instances.start(current_user, person, form, ip=client_ip())
+    try:
+        instance = instances.start(current_user, person, form, ip=client_ip())
+    except WindowClosed:
+        abort(404)
     return redirect(_step_url(instance, form.steps[0].key), 303)
 
 
@@ -162,11 +184,12 @@ def _autosave(instance, form, step):
 def _rows(instance, form, step):
     """Add More / Remove: htmx gets the new row (or the whole group); without JS the step reloads."""
     adding = "add" in request.form
-    remove = request.form.get("remove", type=int)
+    remove = _row_index(step)
     if not step.repeat or (not adding and remove is None):
         abort(404)
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
-                             user=current_user, add_row=adding, remove_row=remove)
+                           user=current_user, add_row=adding, remove_row=remove,
+                           upload_dir=_upload_dir())
     journey = instances.journey_for(form, saved.answers)
     if is_partial():
         ctx = dict(form=form, step=step, journey=journey, instance=instance, errors={},
@@ -189,8 +212,12 @@ def _upload(instance, form, step):
     try:
         instances.upload(instance, form, step.key, input_name,
                            filename=file.filename if file else "", stream=file.stream if file else None,
-                           user=current_user, upload_dir=current_app.config["UPLOAD_DIR"],
-                           max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+                           user=current_user, upload_dir=_upload_dir(),
+                           max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                           max_files_per_field=current_app.config.get(
+                               "UPLOAD_MAX_FILES_PER_FIELD", uploads.MAX_FILES_PER_FIELD),
+                           max_files_per_form=current_app.config.get(
+                               "UPLOAD_MAX_FILES_PER_FORM", uploads.MAX_FILES_PER_FORM))
     except KeyError:
         abort(404)
     except uploads.UploadError as error:
@@ -206,12 +233,14 @@ def _upload(instance, form, step):
 
 
 def _save_and_continue(instance, form, step):
-    remove_file = request.form.get("remove_file", type=int)
+    removing = "remove_file" in request.form
+    remove_file = paging.parse_id(request.form.get("remove_file"))
     back = "back" in request.form
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
-                             user=current_user, remove_attachment=remove_file)
+                           user=current_user, remove_attachment=remove_file,
+                           upload_dir=_upload_dir())
     journey = instances.journey_for(form, saved.answers)
-    if remove_file is not None:
+    if removing:
         return redirect(request.full_path.rstrip("?") + f"#{step.key}-files", 303)
     if saved.errors and not back:
         return _step_page(instance, form, step, journey, errors=saved.errors, status=422)
@@ -282,20 +311,25 @@ def submitted(instance_id):
 # --- view, edit, delete ------------------------------------------------------------------------
 
 @bp.route("/forms/<id:instance_id>/view")
-@bp.route("/forms/<id:instance_id>/view/<int:round_number>")
+@bp.route("/forms/<id:instance_id>/view/<id:round_number>")
 @access(*EVERYONE)
 def view(instance_id, round_number=None):
     """View Details: read-only answers (the current ones, or one earlier submitted round)."""
     instance, form = _instance(instance_id)
-    rounds = instances.rounds(instance)
-    answers, profile_id, shown = instance.answers, instance.work_profile_id, None
-    if round_number is not None:
-        shown = instances.round_of(instance, round_number) or abort(404)
+    scope = instances.view_scope(current_user, instance)
+    try:  # a share recipient sees the shared round only (H2)
+        shown = instances.shown_round(scope, instance, round_number)
+    except LookupError:
+        abort(404)
+    answers, profile_id = instance.answers, instance.work_profile_id
+    if shown is not None:
         form = _registry().get(instance.form_key, shown.schema_version)
         answers, profile_id = shown.answers, shown.work_profile_id
-    instances.record_view(current_user, instance, ip=client_ip(), round=round_number)
+    instances.record_view(current_user, instance, ip=client_ip(),
+                          round=shown.round if shown else None)
     return render_template(
-        "forms/view.html", instance=instance, form=form, person=instance.person, rounds=rounds,
+        "forms/view.html", instance=instance, form=form, person=instance.person,
+        rounds=instances.rounds_for(scope, instance) if scope == instances.ALL_ROUNDS else [],
         shown=shown, sections=instances.summary_for(form, answers, instance, profile_id),
         can_amend=instances.can_amend(current_user, instance),
         can_edit=instances.may_edit(current_user, instance), uk_time=clock.uk_time,
@@ -341,7 +375,10 @@ def download(instance_id, attachment_id):
     """A file, only through this authorised view: always a download, never rendered inline."""
     instance, _form = _instance(instance_id)
     attachment = next((a for a in instance.attachments if a.id == attachment_id), None)
-    path = uploads.path_of(attachment, current_app.config["UPLOAD_DIR"]) if attachment else None
+    if attachment is None or not instances.may_download(
+            instances.view_scope(current_user, instance), instance, attachment):
+        abort(404)  # a share recipient: only the shared round's files (H2)
+    path = uploads.path_of(attachment, _upload_dir())
     if path is None or not path.is_file():
         abort(404)
     instances.record_view(current_user, instance, ip=client_ip(), what="form-file-downloaded",
@@ -357,11 +394,19 @@ def pdf(instance_id):
     if instance.status not in instances.SUBMITTED or not form.pdf:
         abort(404)
     from services.forms import pdf as pdf_service  # written beside this runner; imported when used
-    journey = instances.journey_for(form, instance.answers)
+    answers, profile_id = instance.answers, None
+    try:
+        shown = instances.shown_round(instances.view_scope(current_user, instance), instance)
+    except LookupError:
+        abort(404)
+    if shown is not None:  # a share recipient: the shared round (H2)
+        form = _registry().get(instance.form_key, shown.schema_version)
+        answers, profile_id = shown.answers, shown.work_profile_id
+    journey = instances.journey_for(form, answers)
     body = pdf_service.render_form_pdf(
         form=form, journey=journey, instance=instance, person=instance.person,
         council=current_app.config["COUNCIL"], submitter=instance.author,
-        work_profile_text=instances.work_profile_text(instance),
+        work_profile_text=instances.work_profile_text(instance, profile_id),
         attachment_names=instances.attachment_names(instance))
     instances.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
     name = pdf_service.pdf_filename(form, instance.person,
@@ -394,7 +439,7 @@ def preview(form_key, step_key=None):
     if request.method == "POST":
         answers, errors = save_step(form, {}, step.key, request.form, today=clock.uk_today(),
                                     add_row="add" in request.form,
-                                    remove_row=request.form.get("remove", type=int))
+                                    remove_row=_row_index(step))
     journey = Journey(form, answers, today=clock.uk_today())
     return render_template(
         "forms/preview.html", form=form, step=step, journey=journey, errors=errors,

@@ -6,11 +6,12 @@ reminders).
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
-from blueprints.web import MESSAGE_READERS, access, client_ip, render
+from blueprints.web import MESSAGE_READERS, access, awaiting_verification, client_ip, render
 from services.casework import messages
 from services.kernel import clock, paging
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
+bp.before_request(awaiting_verification)  # a council's "verified professionals only"
 
 
 def _me():

@@ -7,11 +7,11 @@ A professional sees only children linked to them (Link not ended); every other p
 """
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.fields import PersonForm
-from blueprints.web import (access, client_ip, flash_success, form_errors, render, safe_next,
+from blueprints.web import (access, awaiting_verification, client_ip, flash_success, form_errors, render, safe_next,
                             send_stored_file)
 import models
 from services import audit
@@ -35,15 +35,7 @@ def _person_or_404(person_id):
     return person
 
 
-@bp.before_request
-def _verified_professionals_only():
-    """A council may keep children's records closed until it has checked a new account."""
-    council = current_app.config["COUNCIL"]
-    if (current_user.is_authenticated and current_user.role == "professional"
-            and council.get("send_access_requires_verification")
-            and not current_user.council_verified):
-        return render_template("people/awaiting_verification.html"), 403
-    return None
+bp.before_request(awaiting_verification)  # a council's "verified professionals only"
 
 
 # --- Select Person ------------------------------------------------------------------------------

@@ -67,6 +67,18 @@ def _refusal(levels):
     return None
 
 
+def awaiting_verification():
+    """A council may keep children's records closed until it has checked a new professional's
+    account (council setting ``send_access_requires_verification``): the one rule, registered as
+    ``before_request`` on every blueprint that shows a child's information (/people, /forms,
+    /messages). Returns the 403 page, or None to go on."""
+    if (current_user.is_authenticated and current_user.role == "professional"
+            and current_app.config["COUNCIL"].get("send_access_requires_verification")
+            and not current_user.council_verified):
+        return render_template("people/awaiting_verification.html"), 403
+    return None
+
+
 def _safe_next(path):
     """Only local paths may be used as a post-sign-in destination (no open redirects)."""
     path = (path or "").rstrip("?")

@@ -1,5 +1,9 @@
 """Sharing an accepted form or a document with parties on a case ("View Shared Form").
 
+What is shared of a form is ONE submitted round: the accepted one, or the one the officer picks.
+The Share row records it, and a recipient sees that round's answers and files and nothing else
+(services.forms.instances.view_scope); earlier rounds stay with the author and the SEN team.
+
 Only people linked to the child now (professionals, parents and young people) can be chosen;
 anyone else is refused, so sharing can never widen who knows about a child. Each new recipient
 gets a Share row and a "shared" message (with its email) in the same transaction. Sharing again
@@ -13,6 +17,7 @@ import models
 from models import Document, FormInstance, Share, User
 from services import audit
 from services.casework import advice, messages
+from services.forms import instances as form_instances
 from services.kernel import paging, vocab
 
 
@@ -43,15 +48,44 @@ def shareable_document(person, document_id) -> Document | None:
                                 & Document.removed_at.is_null())
 
 
+def rounds(instance) -> list:
+    """The submitted rounds an officer may share, oldest first."""
+    return form_instances.rounds(instance)
+
+
+def default_round(instance) -> int | None:
+    """The round shared when the officer picks none: the accepted one."""
+    return form_instances.latest_accepted_round(instance)
+
+
+def round_to_share(instance, raw) -> int:
+    """The round the officer picked (``raw``, from the form), or the accepted one. Raises
+    SharingProblem for a round the form does not have."""
+    if raw in (None, ""):
+        number = default_round(instance)
+    else:
+        number = paging.parse_id(raw)
+        if number not in {r.round for r in rounds(instance)}:
+            number = None
+    if number is None:
+        raise SharingProblem({"round": "Select which submission to share"})
+    return number
+
+
 def candidates(person, *, instance=None) -> list[User]:
     """Who the SEN team can share with: the case's parties (not the form's own author)."""
     author_id = instance.author_id if instance is not None else None
     return [u for u in advice.parties(person) if u.id != author_id]
 
 
-def shared_with(*, instance=None, document=None) -> list[User]:
-    """Everyone the form or document has been shared with."""
+def shared_with(*, instance=None, document=None, round_number=None) -> list[User]:
+    """Everyone the form (``round_number``: that round of it) or document has been shared with."""
     where = (Share.instance == instance) if instance is not None else (Share.document == document)
+    if instance is not None and round_number is not None:
+        same = Share.round == round_number
+        if round_number == default_round(instance):  # older shares name no round
+            same = same | Share.round.is_null()
+        where = where & same
     return list(User.select().join(Share, on=(Share.recipient == User.id)).where(where)
                 .order_by(User.surname, User.forename).distinct())
 
@@ -62,13 +96,15 @@ def _what(instance, document):
     return document.title, None, document.tab
 
 
-def share(person, *, officer, recipient_ids, instance=None, document=None, ip="",
-          tab_names=vocab.TABS) -> list[Share]:
-    """Share ``instance`` or ``document`` with the chosen parties. Raises SharingProblem when
-    nobody is chosen, when someone chosen is not on the case, or when all of them already have
-    it. Returns the new Share rows."""
+def share(person, *, officer, recipient_ids, instance=None, document=None, round_number=None,
+          ip="", tab_names=vocab.TABS) -> list[Share]:
+    """Share ``instance`` (its round ``round_number``, from the form: none means the accepted
+    round) or ``document`` with the chosen parties. Raises SharingProblem when nobody is chosen,
+    when someone chosen is not on the case, when the round is not one of the form's, or when all
+    of them already have it. Returns the new Share rows."""
     if (instance is None) == (document is None):
         raise ValueError("share exactly one of instance or document")
+    number = round_to_share(instance, round_number) if instance is not None else None
     allowed = {u.id: u for u in candidates(person, instance=instance)}
     chosen, strangers = [], []
     for raw in dict.fromkeys(recipient_ids or []):
@@ -81,7 +117,8 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, ip=""
         raise SharingProblem({"recipients": "Select who to share this with"})
     title, form_key, tab = _what(instance, document)
     with models.db.atomic():
-        have = {u.id for u in shared_with(instance=instance, document=document)}
+        have = {u.id for u in shared_with(instance=instance, document=document,
+                                          round_number=number)}
         new = [u for u in chosen if u.id not in have]
         if not new:
             names = ", ".join(u.display_name for u in chosen)
@@ -89,7 +126,7 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, ip=""
         rows = []
         for user in new:
             rows.append(Share.create(person=person, recipient=user, instance=instance,
-                                     document=document, shared_by=officer))
+                                     document=document, round=number, shared_by=officer))
             where = tab_names.get(tab or _form_tab(form_key), "")
             messages.send_message(
                 user, "shared", f"Information shared with you: {advice.list_name(person)}",
@@ -99,7 +136,7 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, ip=""
         audit.record("information-shared", user=officer, ip=ip,
                      object_type="form" if instance is not None else "document",
                      object_id=(instance or document).id, person_id=person.id,
-                     recipients=[u.id for u in new])
+                     recipients=[u.id for u in new], round=number)
     return rows
 
 

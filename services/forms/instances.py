@@ -23,8 +23,8 @@ from engine import SUMMARY, Journey, check_declarations, prefill_child_details, 
 from engine.fields import getone
 
 import models
-from models import (Attachment, DraftAccess, FormInstance, Link, Person, Share, Submission,
-                    WorkProfile, utcnow)
+from models import (Attachment, DraftAccess, FormInstance, FormReview, Link, Person, Share,
+                    Submission, WorkProfile, utcnow)
 from services import audit
 from services.cases import windows
 from services.forms import uploads
@@ -40,6 +40,10 @@ class VersionConflict(Exception):
 
 class NotEditable(Exception):
     """The instance is no longer in an editable state (e.g. already submitted)."""
+
+
+class WindowClosed(Exception):
+    """The form cannot be started today (the draft-plan comment window); ``str()`` says why."""
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -65,29 +69,64 @@ def may_start(user, form) -> bool:
     return user.role in form.started_by
 
 
+ALL_ROUNDS = "all"  # view_scope: every round and the current answers
+
+
+def latest_accepted_round(instance) -> int | None:
+    """The round the SEN team accepted last (what a share made without a round means), else the
+    last submitted round."""
+    review = (FormReview.select(FormReview.round)
+              .where((FormReview.instance == instance) & (FormReview.decision == "accepted"))
+              .order_by(FormReview.round.desc()).first())
+    if review is not None:
+        return review.round
+    last = (Submission.select(Submission.round).where(Submission.instance == instance)
+            .order_by(Submission.round.desc()).first())
+    return last.round if last else None
+
+
+def shared_rounds(user, instance) -> frozenset:
+    """The rounds of ``instance`` shared with ``user`` ("View Shared Form"): each Share names one
+    round (none named: the latest accepted one). Only once submitted — a share shows what was
+    sent, never answers being edited."""
+    if instance.status not in SUBMITTED:
+        return frozenset()
+    shares = Share.select(Share.round).where((Share.recipient == user) & (Share.instance == instance)
+                                             & (Share.person == instance.person_id))
+    rounds = {s.round if s.round is not None else latest_accepted_round(instance) for s in shares}
+    return frozenset(r for r in rounds if r is not None)
+
+
 def is_shared_with(user, instance) -> bool:
-    """True when the instance was shared with ``user`` ("View Shared Form": a Share row naming
-    them) and it is submitted — a share shows what was sent, never answers being edited."""
-    return (instance.status in SUBMITTED and Share.select().where(
-        (Share.recipient == user) & (Share.instance == instance)
-        & (Share.person == instance.person_id)).exists())
+    """True when a round of the instance was shared with ``user``."""
+    return bool(shared_rounds(user, instance))
 
 
 def has_draft_access(user, instance) -> bool:
-    """True when the author let ``user`` (a colleague) continue this instance (Colleagues page)."""
-    return DraftAccess.select().where((DraftAccess.instance == instance)
-                                      & (DraftAccess.user == user)).exists()
+    """True when the author let ``user`` (a colleague) continue this instance (Colleagues page)
+    and it is still being edited: the access ends when it is submitted (and comes back only
+    when the SEN team returns it or the author edits it again)."""
+    return instance.status in EDITABLE and DraftAccess.select().where(
+        (DraftAccess.instance == instance) & (DraftAccess.user == user)).exists()
+
+
+def view_scope(user, instance):
+    """What of ``instance`` ``user`` may read: ALL_ROUNDS (officers; while linked to the child,
+    the author and a colleague continuing the draft), the frozenset of rounds shared with them
+    (a share recipient sees only those rounds and their files), or None (nothing: 404)."""
+    if user.role == "officer":
+        return ALL_ROUNDS
+    if user.role not in ("professional", "citizen") or not is_linked(user, instance.person_id):
+        return None
+    if instance.author_id == user.id or has_draft_access(user, instance):
+        return ALL_ROUNDS
+    return shared_rounds(user, instance) or None
 
 
 def may_view(user, instance) -> bool:
-    """Officers see everything; others, while linked to the person: their own instances, those
-    shared with them and drafts a colleague let them continue."""
-    if user.role == "officer":
-        return True
-    if user.role not in ("professional", "citizen") or not is_linked(user, instance.person_id):
-        return False
-    return (instance.author_id == user.id or is_shared_with(user, instance)
-            or has_draft_access(user, instance))
+    """Officers see everything; others, while linked to the person: their own instances, the
+    rounds shared with them and drafts a colleague lets them continue."""
+    return view_scope(user, instance) is not None
 
 
 def may_edit(user, instance) -> bool:
@@ -156,7 +195,11 @@ def shown_journey(form, instance, step) -> Journey:
 
 def start(user, person, form, *, ip="") -> FormInstance:
     """Create a draft. Child details are shown filled in from the Person (see shown_journey) but
-    only saved when the user confirms them, so that step is not "complete" before it is seen."""
+    only saved when the user confirms them, so that step is not "complete" before it is seen.
+    Raises WindowClosed outside a form's window in law, whichever page asked."""
+    problem = windows.window_problem(form.key, person, clock.uk_today())
+    if problem:
+        raise WindowClosed(problem)
     with models.db.atomic():
         instance = FormInstance.create(person=person, form_key=form.key,
                                        schema_version=form.version, author=user, answers={})
@@ -215,8 +258,9 @@ def _inject_files(instance, step, raw: dict, stored_rows: int) -> None:
                                       if a.field == field_key(step, f.name, row)]
 
 
-def _shift_row_files(instance, step, removed_row: int) -> None:
-    """Keep attachments on the right Add More row when a row is removed."""
+def _shift_row_files(instance, step, removed_row: int, removed: list) -> None:
+    """Keep attachments on the right Add More row when a row is removed (the removed row's files
+    are added to ``removed``)."""
     for attachment in uploads.live(instance, prefix=f"{step.key}."):
         parts = attachment.field.split(".")
         if len(parts) != 3 or not parts[1].isdigit():
@@ -224,22 +268,25 @@ def _shift_row_files(instance, step, removed_row: int) -> None:
         row = int(parts[1])
         if row == removed_row:
             uploads.mark_removed(attachment)
+            removed.append(attachment)
         elif row > removed_row:
             Attachment.update(field=f"{parts[0]}.{row - 1}.{parts[2]}").where(
                 Attachment.id == attachment.id).execute()
 
 
 def save(instance, form, step_key, posted: dict, *, version, user, add_row=False,
-         remove_row=None, partial=False, remove_attachment=None) -> Saved:
+         remove_row=None, partial=False, remove_attachment=None, upload_dir=None) -> Saved:
     """Save one step's posted answers with a compare-and-set on ``version``.
 
     ``posted`` is name -> list of strings. A work profile must be one of the author's own; file
-    answers are taken from the instance's attachments (``remove_attachment`` takes one off).
+    answers are taken from the instance's attachments (``remove_attachment`` takes one off; a
+    removed file no submitted round names leaves ``upload_dir`` once the save has committed).
     Valid answers are stored even when others have errors (the engine keeps what was typed).
     Raises VersionConflict when ``version`` is stale or the form is no longer editable.
     """
     step = form.step(step_key)
     raw = {k: list(v) for k, v in posted.items()}
+    removed = []
     with models.db.atomic():
         current = FormInstance.get_by_id(instance.id)
         if current.version != version or current.status not in EDITABLE:
@@ -256,12 +303,13 @@ def save(instance, form, step_key, posted: dict, *, version, user, add_row=False
                 & Attachment.field.startswith(f"{step.key}.") & Attachment.removed_at.is_null())
             if attachment is not None:
                 uploads.mark_removed(attachment)
+                removed.append(attachment)
         stored = current.answers.get(step.key)
         # Files are injected at the rows' current positions; the engine then drops a removed
         # row, and the attachments are renumbered to match.
         _inject_files(instance, step, raw, len(stored) if isinstance(stored, list) else 0)
         if remove_row is not None and step.repeat:
-            _shift_row_files(instance, step, remove_row)
+            _shift_row_files(instance, step, remove_row, removed)
         answers, errors = save_step(form, current.answers, step_key, raw, add_row=add_row,
                                     remove_row=remove_row, partial=partial, today=clock.uk_today())
         changed = (FormInstance.update(answers=answers, version=version + 1, updated_at=utcnow(),
@@ -270,6 +318,8 @@ def save(instance, form, step_key, posted: dict, *, version, user, add_row=False
                    .execute())
         if changed != 1:
             raise VersionConflict()
+        gone = uploads.unreferenced(removed, upload_dir) if removed and upload_dir else []
+    uploads.delete_files(gone)  # after the commit: a rolled-back save keeps its files
     instance.answers, instance.version = answers, version + 1
     if profile_update:
         instance.work_profile = profile_update["work_profile"]
@@ -285,9 +335,11 @@ def check_version(instance, version) -> None:
 
 
 def upload(instance, form, step_key, input_name, *, filename, stream, user, upload_dir,
-           max_bytes):
+           max_bytes, max_files_per_field=uploads.MAX_FILES_PER_FIELD,
+           max_files_per_form=uploads.MAX_FILES_PER_FORM):
     """Store one file for a file field of ``step_key`` (``input_name`` is ``name`` or
-    ``name-<row>``). Returns the Attachment; raises uploads.UploadError or KeyError."""
+    ``name-<row>``). A field takes its schema ``max`` files (else ``max_files_per_field``), a form
+    ``max_files_per_form`` in all. Returns the Attachment; raises uploads.UploadError or KeyError."""
     step = form.step(step_key)
     name, _, row = input_name.partition("-")
     field = step.field(name)
@@ -296,11 +348,9 @@ def upload(instance, form, step_key, input_name, *, filename, stream, user, uplo
     row_index = int(row) if row else None
     if step.repeat and row_index >= step.repeat.max:
         raise KeyError(input_name)
-    if field.max is not None:
-        key = field_key(step, field.name, row_index)
-        count = sum(1 for a in uploads.live(instance, prefix=key) if a.field == key)
-        if count >= field.max:
-            raise uploads.UploadError(f"You can upload up to {field.max} files here")
+    key = field_key(step, field.name, row_index)
+    uploads.check_quota(instance, key, per_field=field.max if field.max is not None else max_files_per_field,
+                        per_form=max_files_per_form)
     return uploads.store(instance=instance, field_key=field_key(step, field.name, row_index),
                          filename=filename, stream=stream, user=user, upload_dir=upload_dir,
                          max_bytes=max_bytes, accept=field.accept)
@@ -409,6 +459,37 @@ def rounds(instance) -> list[Submission]:
 def round_of(instance, number) -> Submission | None:
     return Submission.get_or_none((Submission.instance == instance)
                                   & (Submission.round == number))
+
+
+def rounds_for(scope, instance) -> list[Submission]:
+    """The rounds a reader with ``scope`` (view_scope) may open, oldest first."""
+    return [r for r in rounds(instance) if scope == ALL_ROUNDS or r.round in scope]
+
+
+def shown_round(scope, instance, number=None) -> Submission | None:
+    """What a reader sees at View Details (``number`` None) or at round ``number``: a Submission,
+    or None for the current answers (full readers only). A share recipient always sees a shared
+    round. Raises LookupError for a round that is not theirs (the web layer answers 404)."""
+    if scope != ALL_ROUNDS:
+        number = max(scope) if number is None else number
+        if number not in scope:
+            raise LookupError(number)
+    elif number is None:
+        return None
+    shown = round_of(instance, number)
+    if shown is None:
+        raise LookupError(number)
+    return shown
+
+
+def may_download(scope, instance, attachment) -> bool:
+    """A file is for full readers while it is on the answers or on a submitted round; a share
+    recipient gets only the files of the rounds shared with them."""
+    if attachment.instance_id != instance.id:
+        return False
+    if scope == ALL_ROUNDS and attachment.removed_at is None:
+        return True
+    return any(uploads.in_answers(attachment, r.answers) for r in rounds_for(scope, instance))
 
 
 # --- reading back ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import models
-from models import Attachment, utcnow
+from models import Attachment, Submission, utcnow
 
 # extension -> (content type, what it is called in messages)
 ALLOWED = {
@@ -36,6 +36,8 @@ ALLOWED = {
     "png": ("image/png", "PNG"),
 }
 CHUNK = 64 * 1024
+MAX_FILES_PER_FIELD = 10  # config UPLOAD_MAX_FILES_PER_FIELD (a field's own ``max`` wins)
+MAX_FILES_PER_FORM = 30  # config UPLOAD_MAX_FILES_PER_FORM: live files on one form instance
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
@@ -198,8 +200,59 @@ def live(instance, prefix: str | None = None) -> list[Attachment]:
 
 
 def mark_removed(attachment: Attachment) -> None:
-    """Take a file off its answer. The file stays on disk: an earlier submitted round may name it."""
+    """Take a file off its answer (the caller then calls ``unreferenced`` to drop it from disk)."""
     Attachment.update(removed_at=utcnow()).where(Attachment.id == attachment.id).execute()
+
+
+def in_answers(attachment: Attachment, answers) -> bool:
+    """True when ``answers`` (current or a submitted round's) name the file, on its own field
+    ("step.field", or "step.<row>.field" on any row: rows move when one is removed)."""
+    parts = attachment.field.split(".")
+    step, name = parts[0], parts[-1]
+    value = (answers or {}).get(step)
+    for row in value if isinstance(value, list) else [value]:
+        ids = row.get(name) if isinstance(row, dict) else None
+        if isinstance(ids, list) and any(str(i) == str(attachment.id) for i in ids):
+            return True
+    return False
+
+
+def referenced(attachment: Attachment) -> bool:
+    """True when a submitted round of the file's form names it (that round keeps it)."""
+    return any(in_answers(attachment, s.answers)
+               for s in Submission.select(Submission.answers)
+               .where(Submission.instance == attachment.instance_id))
+
+
+def unreferenced(attachments, upload_dir) -> list[Path]:
+    """The disk paths of removed files no submitted round names: the caller deletes them once
+    its transaction has committed (``delete_files``)."""
+    return [path_of(a, upload_dir) for a in attachments if not referenced(a)]
+
+
+def delete_files(paths) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def count_live(instance, field_key: str | None = None) -> int:
+    """How many files are on the form now (or on one field of it): what the upload quota counts."""
+    query = Attachment.select().where((Attachment.instance == instance)
+                                      & Attachment.removed_at.is_null())
+    if field_key is not None:
+        query = query.where(Attachment.field == field_key)
+    return query.count()
+
+
+def check_quota(instance, field_key: str, *, per_field: int, per_form: int) -> None:
+    """Refuse one more file when the field or the form already has as many as allowed."""
+    if count_live(instance, field_key) >= per_field:
+        raise UploadError(f"You can upload up to {per_field} "
+                          f"{'file' if per_field == 1 else 'files'} here. "
+                          "Remove a file to add another")
+    if count_live(instance) >= per_form:
+        raise UploadError(f"You can upload up to {per_form} files on this form. "
+                          "Remove a file to add another")
 
 
 def human_size(size: int) -> str:
