@@ -69,7 +69,12 @@ def save_work_profile(user, data, profile=None, *, ip=""):
         for name in WORK_FIELDS:
             setattr(profile, name, data.get(name) or "")
         profile.postcode = profile.postcode.upper()
-        profile.organisation = accounts.organisation_named(data["organisation_name"])
+        organisation = accounts.organisation_named(data["organisation_name"])
+        if adding or profile.organisation_id != organisation.id:
+            # A new role, or one moved to another organisation, waits for the SEN team to
+            # confirm the membership (until then it makes nobody a colleague).
+            profile.confirmed_at, profile.confirmed_by = None, None
+        profile.organisation = organisation
         profile.save()
         after = _work_snapshot(profile)
         changes = {k: {"before": before.get(k, ""), "after": v} for k, v in after.items()
