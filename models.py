@@ -128,6 +128,15 @@ class WorkProfile(BaseModel):
     mobile = CharField(max_length=30, default="")
     ended_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # The SEN team confirmed this membership of the organisation (verifying the account confirms
+    # its roles; a role added or moved to another organisation later waits for its own Confirm).
+    # Only confirmed members are colleagues.
+    confirmed_at = DateTimeField(null=True)
+    confirmed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    @property
+    def confirmed(self):
+        return self.confirmed_at is not None
 
     @property
     def address_lines(self):

@@ -236,7 +236,8 @@ def work_end(profile_id):
             return redirect(url_for("account.work"), 303)
         return _page("work_end", work_profile=work_profile, only_one=True, problem=problem,
                      status=422)
-    return _page("work_end", work_profile=work_profile, only_one=only_one)
+    return _page("work_end", work_profile=work_profile, only_one=only_one,
+                 children=profile.children_through(user, work_profile))
 
 
 # --- Email address ------------------------------------------------------------------------------

@@ -139,6 +139,19 @@ def verify_account(user_id):
     return redirect(url_for("team.accounts", show="awaiting"), 303)
 
 
+@bp.route("/accounts/<id:user_id>/roles/<id:profile_id>/confirm", methods=["POST"])
+@access("officer")
+def confirm_role(user_id, profile_id):
+    """Confirm a checked professional's role added (or moved to another organisation) later."""
+    user = _account_or_404(user_id)
+    if not user.council_verified:
+        abort(404)
+    profile = officers_service.unconfirmed_work_profile(user, profile_id) or abort(404)
+    officers_service.confirm_work_profile(_me(), user, profile, ip=client_ip())
+    flash_success(f"{user.display_name}'s role at {profile.organisation.name} has been confirmed.")
+    return redirect(url_for("team.account", user_id=user.id), 303)
+
+
 @bp.route("/accounts/<id:user_id>/reject", methods=["POST"])
 @access("officer")
 def reject_account(user_id):
@@ -335,7 +348,8 @@ def merge(person_id):
     if keep_id not in (str(person.id), str(other.id)):
         return _merge_compare(person, other, {"keep": "Choose the record to keep"})
     keep, gone = (person, other) if keep_id == str(person.id) else (other, person)
-    problem = merge_service.merge_people(_me(), keep, gone, ip=client_ip())
+    carry = merge_service.carried_link_ids(request.form.getlist("carry_link"))
+    problem = merge_service.merge_people(_me(), keep, gone, carry=carry, ip=client_ip())
     if problem:
         return _merge_compare(person, other, {"keep": problem})
     flash_success(f"The records have been merged. {keep.full_name}'s record (number {keep.id}) "
@@ -353,6 +367,8 @@ def _merge_compare(person, other, errors=None):
         errors = {"keep": problem}
     return render("team/merge_compare.html", person=person, other=other,
                   records=[(p, merge_service.record_summary(p)) for p in (person, other)],
+                  linked={p.id: merge_service.linked_people(p) for p in (person, other)},
+                  carried=merge_service.carried_link_ids(request.form.getlist("carry_link")),
                   errors=errors or {}, blocked=bool(problem),
                   status=422 if errors else 200)
 

@@ -51,8 +51,11 @@ def make_user(email, forename, surname, *, password, role="professional", two_st
                            accounts.normalise_answer(secret_answer)))
     user = User.create(**{**columns, **fields})
     if professional_role:
+        # A checked account's role is a confirmed membership of its organisation.
+        confirmed = utcnow() if fields.get("council_verified") else None
         WorkProfile.create(user=user, professional_role=professional_role,
-                           organisation=_organisation(organisation), **WORK_ADDRESS)
+                           organisation=_organisation(organisation), confirmed_at=confirmed,
+                           **WORK_ADDRESS)
     return user
 
 
@@ -177,6 +180,8 @@ def _cases(officer, officer2):
     Link.create(user=psychologist, person=duplicate, how="added", linked_by=psychologist)
     User.update(council_verified=False).where(
         User.email == "new.professional@demo.example").execute()
+    WorkProfile.update(confirmed_at=None).where(WorkProfile.user.in_(
+        User.select(User.id).where(User.email == "new.professional@demo.example"))).execute()
 
 
 def _families_and_casework(app, officer):

@@ -4,9 +4,10 @@ merge itself (every reference moved to the kept record, in one transaction with 
 from peewee import fn
 
 import models
-from models import AuditEvent, Case, FormInstance, Link, Person
+from models import AuditEvent, Case, FormInstance, Link, Person, User, utcnow
 from services import audit
 from services.cases import statutory
+from services.kernel import paging
 
 
 def possible_duplicates(person, limit=20):
@@ -40,6 +41,18 @@ def record_summary(person):
     }
 
 
+def linked_people(person):
+    """The live links of a record with their users, for the merge page's ``carry_link`` boxes."""
+    return list(Link.select(Link, User).join(User, on=(Link.user == User.id))
+                .where((Link.person == person) & Link.ended_at.is_null())
+                .order_by(User.role.desc(), fn.LOWER(User.surname), fn.LOWER(User.forename)))
+
+
+def carried_link_ids(values):
+    """The Link ids ticked on the merge page (anything else is ignored)."""
+    return {i for i in (paging.parse_id(v) for v in values or []) if i is not None}
+
+
 def _person_references():
     """Every (model, field) pointing at Person, except Link and Case (merged with care)."""
     for model in models.ALL_MODELS:
@@ -50,10 +63,12 @@ def _person_references():
                 yield model, field
 
 
-def merge_people(officer, keep, other, *, ip=""):
+def merge_people(officer, keep, other, *, carry=(), ip=""):
     """Merge ``other`` into ``keep`` in one transaction; ``other`` is deleted.
 
-    Links (joined per user: a live link wins), forms, attachments (they hang off forms),
+    Only the links of ``other`` whose ids are in ``carry`` (the officer ticked them) give their
+    user access to ``keep`` (joined per user: a live link wins); the others end, so adding a
+    duplicate of a child never hands its adder the real record (M3). Forms, attachments (they hang off forms),
     messages, advice requests, documents, shares, the case (when ``keep`` has none) and audit
     events move to ``keep``. Returns a message when refused (merge_problem), else None.
     """
@@ -62,9 +77,19 @@ def merge_people(officer, keep, other, *, ip=""):
         return problem
     with models.db.atomic():
         moved = {"links": 0}
+        carry = set(carry)
+        ended = []
         kept_links = {link.user_id: link for link in Link.select().where(Link.person == keep)}
         for link in list(Link.select().where(Link.person == other)):
             mine = kept_links.get(link.user_id)
+            if link.id not in carry and link.ended_at is None:
+                ended.append(link.user_id)
+                if mine is None:  # kept, ended, for the record
+                    Link.update(person=keep.id, ended_at=utcnow()).where(
+                        Link.id == link.id).execute()
+                else:
+                    link.delete_instance()
+                continue
             if mine is None:
                 Link.update(person=keep.id).where(Link.id == link.id).execute()
                 moved["links"] += 1
@@ -87,5 +112,6 @@ def merge_people(officer, keep, other, *, ip=""):
                    "date_of_birth": other.date_of_birth.isoformat()}
         Person.delete().where(Person.id == other.id).execute()
         audit.record("person-merged", user=officer, ip=ip, object_type="person",
-                     object_id=keep.id, person_id=keep.id, removed=removed, moved=moved)
+                     object_id=keep.id, person_id=keep.id, removed=removed, moved=moved,
+                     links_not_carried=ended)
     return None

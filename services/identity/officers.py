@@ -121,6 +121,11 @@ def verify_account(officer, user, *, ip=""):
         if user.status == "disabled":
             user.status = "active" if user.activated_at else "pending"
         user.save()
+        # Verifying the account confirms its current roles' organisations (M2): membership is
+        # what the SEN team checked, not what was typed.
+        WorkProfile.update(confirmed_at=utcnow(), confirmed_by=officer).where(
+            (WorkProfile.user == user) & WorkProfile.ended_at.is_null()
+            & WorkProfile.confirmed_at.is_null()).execute()
         mail.queue(user.email, "team-account-verified", "Your account has been checked",
                    kind="team-account-verified", council=current_council(),
                    user=user, link=absolute_url("home.index"))
@@ -149,3 +154,25 @@ def reject_account(officer, user, reason, *, ip=""):
         audit.record("account-rejected", user=officer, ip=ip, object_type="user",
                      object_id=user.id, reason=reason)
     return None
+
+
+def unconfirmed_work_profile(user, profile_id):
+    """One of ``user``'s current roles not yet confirmed by the SEN team, or None."""
+    profile_id = paging.parse_id(profile_id)
+    if profile_id is None:
+        return None
+    return WorkProfile.get_or_none((WorkProfile.id == profile_id) & (WorkProfile.user == user)
+                                   & WorkProfile.ended_at.is_null()
+                                   & WorkProfile.confirmed_at.is_null())
+
+
+def confirm_work_profile(officer, user, profile, *, ip=""):
+    """Confirm a professional's membership of one role's organisation (a role added later, or
+    moved to another organisation). Their colleagues there see them from now on."""
+    with models.db.atomic():
+        WorkProfile.update(confirmed_at=utcnow(), confirmed_by=officer).where(
+            (WorkProfile.id == profile.id) & WorkProfile.confirmed_at.is_null()).execute()
+        audit.record("work-profile-confirmed", user=officer, ip=ip, object_type="work_profile",
+                     object_id=profile.id, account=user.id,
+                     organisation=profile.organisation.name,
+                     professional_role=profile.professional_role)

@@ -69,7 +69,12 @@ def save_work_profile(user, data, profile=None, *, ip=""):
         for name in WORK_FIELDS:
             setattr(profile, name, data.get(name) or "")
         profile.postcode = profile.postcode.upper()
-        profile.organisation = accounts.organisation_named(data["organisation_name"])
+        organisation = accounts.organisation_named(data["organisation_name"])
+        if adding or profile.organisation_id != organisation.id:
+            # A new role, or one moved to another organisation, waits for the SEN team to
+            # confirm the membership (until then it makes nobody a colleague).
+            profile.confirmed_at, profile.confirmed_by = None, None
+        profile.organisation = organisation
         profile.save()
         after = _work_snapshot(profile)
         changes = {k: {"before": before.get(k, ""), "after": v} for k, v in after.items()
@@ -86,15 +91,30 @@ def _work_snapshot(profile):
     return snapshot
 
 
+def children_through(user, profile):
+    """The children whose links end with this role (role_links.links_through), for its end page."""
+    from services.people import role_links
+    return [link.person for link in role_links.links_through(user, profile)]
+
+
 def end_work_profile(user, profile, *, ip=""):
-    """End a role. Returns an error sentence when it is the user's last one (None when done)."""
+    """End a role and the links to children made through it (L1). Returns an error sentence when
+    it is the user's last one (None when done)."""
+    from services.people import links, role_links
     with models.db.atomic():
         if len(active_work_profiles(user)) <= 1:
             return "You cannot end your only role. Add your new role first"
+        through = role_links.links_through(user, profile)
         profile.ended_at = utcnow()
         profile.save()
+        links.end(*through)
         audit.record("account-work-profile-ended", user=user, ip=ip, object_type="work_profile",
-                     object_id=profile.id, professional_role=profile.professional_role)
+                     object_id=profile.id, professional_role=profile.professional_role,
+                     links_ended=[link.person_id for link in through])
+        for link in through:
+            audit.record("link-ended-with-role", user=user, ip=ip, object_type="person",
+                         object_id=link.person_id, person_id=link.person_id,
+                         work_profile=profile.id)
     return None
 
 

@@ -4,8 +4,9 @@ organisation, and hands everything over when they leave.
 Councils' top complaint about the commercial portals is that drafts cannot be shared and that
 links break when staff leave. Here:
 
-- A colleague is an active professional with a current WorkProfile at one of MY current
-  organisations. Nobody else is ever listed or accepted (a forged id is "not a colleague"), so
+- A colleague is an active professional, checked by the SEN team, with two-step verification
+  on, and a current work role at one of MY organisations whose membership the SEN team
+  confirmed (WorkProfile.confirmed_at; typing an organisation's name joins nothing). Nobody else is ever listed or accepted (a forged id is "not a colleague"), so
   nothing about people at other organisations is revealed.
 - Give access: a Link how="colleague", linked_by=me. Remove access ends only links I made.
 - Share a draft: a DraftAccess row; the colleague may Continue it while linked to the child.
@@ -55,10 +56,15 @@ class Colleague:
         return self.link.linked_by_id
 
 
+def _confirmed():
+    """A current work role whose membership the SEN team confirmed."""
+    return WorkProfile.ended_at.is_null() & WorkProfile.confirmed_at.is_null(False)
+
+
 def my_organisation_ids(user) -> list[int]:
-    """The organisations of the user's current work profiles."""
+    """The organisations of the user's current, confirmed work profiles."""
     return [p.organisation_id for p in WorkProfile.select(WorkProfile.organisation).where(
-        (WorkProfile.user == user) & WorkProfile.ended_at.is_null()).distinct()]
+        (WorkProfile.user == user) & _confirmed()).distinct()]
 
 
 def colleagues_of(user, person=None) -> list[Colleague]:
@@ -71,7 +77,9 @@ def colleagues_of(user, person=None) -> list[Colleague]:
                 .join(User, on=(WorkProfile.user == User.id)).switch(WorkProfile)
                 .join(Organisation, on=(WorkProfile.organisation == Organisation.id))
                 .where((User.role == "professional") & (User.status == "active")
-                       & (User.id != user.id) & WorkProfile.ended_at.is_null()
+                       & (User.council_verified == True)  # noqa: E712
+                       & (User.two_step_method != "")
+                       & (User.id != user.id) & _confirmed()
                        & WorkProfile.organisation.in_(orgs))
                 .order_by(fn.LOWER(User.surname), fn.LOWER(User.forename), User.id,
                           Organisation.name))

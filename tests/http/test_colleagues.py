@@ -12,11 +12,16 @@ from tests.helpers import csrf_from
 from tests.http.test_forms_section import child, form_instance, html_of
 
 
-def profile(app, user, org_name, *, ended=False):
+def profile(app, user, org_name, *, ended=False, confirmed=True):
+    """A work role; ``confirmed``: the SEN team checked the account and confirmed the role
+    (only confirmed members are colleagues: test_security_round2_organisations)."""
     with app.app_context():
         org = Organisation.get_or_create(name=org_name, name_key=org_name.lower())[0]
+        if confirmed:
+            models.User.update(council_verified=True).where(models.User.id == user.id).execute()
         return WorkProfile.create(user=user, professional_role="Teacher", organisation=org,
-                                  ended_at=models.utcnow() if ended else None)
+                                  ended_at=models.utcnow() if ended else None,
+                                  confirmed_at=models.utcnow() if confirmed else None)
 
 
 @pytest.fixture

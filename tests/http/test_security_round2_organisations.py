@@ -18,23 +18,25 @@ import pytest
 
 import models
 from models import Link, Organisation, Person, WorkProfile
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 
-def work_at(app, user, name):
-    """What registration does with a typed organisation name (folded to one record)."""
+def work_at(app, user, name, *, confirmed=False):
+    """What registration does with a typed organisation name (folded to one record); with
+    ``confirmed``, what the SEN team's "Professional accounts" check then does."""
     with app.app_context():
         key = " ".join(name.casefold().split())
         org = Organisation.get_or_create(name_key=key, defaults={"name": name})[0]
-        return WorkProfile.create(user=user, professional_role="Teacher", organisation=org)
+        return WorkProfile.create(user=user, professional_role="Teacher", organisation=org,
+                                  confirmed_at=models.utcnow() if confirmed else None)
 
 
 @pytest.fixture
 def school(app, make_user, signed_in):
     me = make_user("me@example.org", forename="Lesley", surname="Harris", council_verified=True)
     amy = make_user("amy@example.org", forename="Zzamy", surname="Able", council_verified=True)
-    work_at(app, me, "Zz Primary")
-    work_at(app, amy, "Zz Primary")
+    work_at(app, me, "Zz Primary", confirmed=True)
+    work_at(app, amy, "Zz Primary", confirmed=True)
     with app.app_context():
         child = Person.create(forename="Zzpoppy", surname="Zzthompson",
                               date_of_birth=dt.date(2016, 3, 27))
@@ -59,7 +61,7 @@ def test_m2_a_colleague_without_two_step_is_not_listed(app, make_user, school):
     with app.app_context():
         from models import User
         nostep = User.get(User.email == "nostep@example.org")
-    work_at(app, nostep, "Zz Primary")
+    work_at(app, nostep, "Zz Primary", confirmed=True)
     html = school.client.get(f"/people/{school.child.id}/colleagues").get_data(as_text=True)
     assert "Zznostep" not in html, "a colleague without two-step verification is offered"
 
@@ -68,7 +70,7 @@ def test_m2_a_second_role_typed_as_a_service_name_joins_nothing(app, make_user, 
     """A verified professional elsewhere adds a second work role typed as the service's name."""
     eve = make_user("eve@example.org", forename="Zzeve", surname="Elsewhere",
                     council_verified=True)
-    work_at(app, eve, "Zz Other School")
+    work_at(app, eve, "Zz Other School", confirmed=True)
     work_at(app, eve, "zz PRIMARY")  # the second role, never confirmed by the SEN team
     html = school.client.get(f"/people/{school.child.id}/colleagues").get_data(as_text=True)
     assert "Zzeve" not in html, "an unconfirmed second work role joined the organisation"

@@ -40,10 +40,18 @@ def twins(app, make_user):
             "both": both, "form": form, "advice": advice}
 
 
-def merge(client, keep_page, other, keep):
+def merge(client, keep_page, other, keep, carry=()):
+    """Merge as the officer does; ``carry``: the Link ids ticked to carry over (none by default)."""
     token = csrf_from(client.get(f"/team/people/{keep_page.id}/merge?other={other.id}"))
     return client.post(f"/team/people/{keep_page.id}/merge",
-                       data={"other": str(other.id), "keep": str(keep.id), "csrf_token": token})
+                       data={"other": str(other.id), "keep": str(keep.id), "csrf_token": token,
+                             "carry_link": [str(i) for i in carry]})
+
+
+def live_links_of(app, person):
+    with app.app_context():
+        return [l.id for l in Link.select().where((Link.person == person.id)
+                                                  & Link.ended_at.is_null())]
 
 
 def test_choose_the_other_record_from_likely_duplicates(app, client, officer, twins):
@@ -60,7 +68,7 @@ def test_choose_the_other_record_from_likely_duplicates(app, client, officer, tw
 
 def test_merge_moves_everything_to_the_record_kept(app, client, officer, twins):
     first, second = twins["first"], twins["second"]
-    response = merge(client, first, second, keep=first)
+    response = merge(client, first, second, keep=first, carry=live_links_of(app, second))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/team/people/{first.id}")
     with app.app_context():
@@ -163,3 +171,14 @@ def test_a_failed_merge_changes_nothing(app, client, officer, twins, monkeypatch
         assert FormInstance.get_by_id(twins["form"].id).person_id == second.id
         assert Link.select().where(Link.person == second.id).count() == 2
     models.db.close()
+
+
+def test_links_not_ticked_end_and_are_named_in_the_audit(app, client, officer, twins):
+    first, second = twins["first"], twins["second"]
+    assert merge(client, first, second, keep=first).status_code == 303
+    with app.app_context():
+        live = {l.user_id for l in Link.select().where((Link.person == first.id)
+                                                       & Link.ended_at.is_null())}
+        assert live == {twins["school"].id}  # the kept record's own links only
+        merged = AuditEvent.get(AuditEvent.action == "person-merged")
+        assert set(merged.detail["links_not_carried"]) == {twins["nursery"].id, twins["both"].id}
