@@ -29,9 +29,9 @@ import pytest
 import models
 from models import (Case, DraftAccess, FormInstance, Link, Outbox, Person, User, UserSession,
                     WorkProfile, Organisation)
-from tests.conftest import PASSWORD, code_from, csrf_from, last_email
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures and helpers)
-    PDF_BYTES, fill_generic, post_step, select_profile, upload, version_from, world)
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
+from tests.http.forms_helpers import (  # noqa: F401  (fixtures and helpers)
+    PDF_BYTES, fill_generic, post_step, select_profile, upload, version_from)
 
 HUGE = 2 ** 63
 A, B = "198.51.100.10", "203.0.113.20"
