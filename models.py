@@ -222,6 +222,8 @@ class Outbox(BaseModel):
     text_body = TextField()
     html_body = TextField(default="")
     kind = CharField(max_length=50, default="", index=True)
+    # Holds a one-time code or a secret link: the bodies are emptied once it has been sent.
+    secret = BooleanField(default=False)
     status = CharField(max_length=10, default="pending", index=True)  # pending | sent | failed
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
