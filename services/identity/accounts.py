@@ -18,7 +18,7 @@ from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
-from models import (OneTimeCode, Organisation, RegistrationDraft, SignInAttempt, SignInLock, User,
+from models import (OneTimeCode, Organisation, SignInAttempt, SignInLock, User,
                     UserSession, WorkProfile, utcnow)
 from services import audit, mail
 from services.kernel import checks
