@@ -88,6 +88,8 @@ class User(BaseModel):
     password_changed_at = DateTimeField(default=utcnow)
     activated_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Changes whenever a registration replaces this pending account: only the newest link works.
+    activation_nonce = CharField(max_length=40, default="")
 
     @property
     def display_name(self):
@@ -109,6 +111,27 @@ class User(BaseModel):
 
     def get_id(self):
         return self.session_token
+
+
+class SignInLock(BaseModel):
+    """Failed sign-ins for one account from one address: ten in a row lock that pair only."""
+    user = ForeignKeyField(User, backref="sign_in_locks", on_delete="CASCADE")
+    address = CharField(max_length=45, default="")
+    failures = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "address"), True),)
+
+
+class RegistrationDraft(BaseModel):
+    """The password and secret-answer hashes of an unfinished registration, kept server-side; the
+    session cookie holds only the random token."""
+    token = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=255, default="")
+    answer_hash = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=utcnow, index=True)
 
 
 class WorkProfile(BaseModel):
@@ -208,6 +231,8 @@ class Outbox(BaseModel):
     text_body = TextField()
     html_body = TextField(default="")
     kind = CharField(max_length=50, default="", index=True)
+    # Holds a one-time code or a secret link: the bodies are emptied once it has been sent.
+    secret = BooleanField(default=False)
     status = CharField(max_length=10, default="pending", index=True)  # pending | sent | failed
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
@@ -460,7 +485,7 @@ ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
     Submission, Message, Case, AdviceRequest, Document, Share, FormReview, DraftAccess,
-    ReferenceCode,
+    ReferenceCode, SignInLock, RegistrationDraft,
 ]
 
 

@@ -15,6 +15,7 @@ import yaml
 from flask import Flask, render_template
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
@@ -71,6 +72,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
         PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),
         RATE_LIMIT_FACTOR=max(1, int(env("PORTAL_RATE_LIMIT_FACTOR", "1"))),  # tests set fast scrypt parameters
+        # Reverse-proxy hops in front of the portal whose X-Forwarded-* headers are believed.
+        TRUSTED_PROXIES=max(0, int(env("PORTAL_TRUSTED_PROXIES", "0") or 0)),
+        # Every form body (Flask's own keys); only upload routes take MAX_CONTENT_LENGTH.
+        MAX_FORM_MEMORY_SIZE=500_000,
+        MAX_FORM_PARTS=1000,
     )
     if test_config:
         app.config.update(test_config)
@@ -111,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["forms"] = _form_registry(app.config["FORMS_DIR"])
     models.open_database(app.config["DATABASE_URL"])
     _wire_database(app)
+    web.limit_bodies(app)  # before CSRFProtect, whose check parses the body
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # our server-side sessions do the work
@@ -121,6 +128,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:  # behind N proxies: the client's address and scheme are the ones they appended
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

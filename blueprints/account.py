@@ -115,6 +115,13 @@ class TwoStepForm(AccountForm):
     method = SelectField("Preferred method", choices=options(profile.TWO_STEP_METHODS),
                          validate_choice=False, validators=[
                              AnyOf(list(profile.TWO_STEP_METHODS), message="Select a preferred method")])
+    # Asked once two-step verification is on: changing the method, or binding another
+    # authenticator app, needs the password as email, password and secret question do.
+    current_password = PasswordField("Current password")
+
+    def validate_current_password(self, field):
+        if current_user.two_step_enabled and not field.data:
+            raise ValidationError("Enter your password")
 
 
 class CodeForm(AccountForm):
@@ -345,7 +352,8 @@ def two_step():
     user = _me()
     form = TwoStepForm(data={"method": user.two_step_method or "email"}
                        if request.method == "GET" else None)
-    if request.method == "POST" and form.validate():
+    if (request.method == "POST" and form.validate()
+            and (not user.two_step_enabled or _password_ok(form))):
         method = form.method.data
         if method == "email" and user.two_step_method == "email":
             flash("Two Step Verification by email is already on.", "info")

@@ -7,7 +7,7 @@ email address has an account: registration, sign-in and reset answer alike for b
 import re
 
 from flask import (
-    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -19,7 +19,7 @@ from blueprints.fields import AboutForm, WorkForm, add_error, email_field, max_l
 from blueprints.registration import SECURITY, Step, Wizard
 from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
                             safe_next)
-from services import audit
+from services import audit, limits
 from services.identity import accounts
 
 bp = Blueprint("auth", __name__)
@@ -77,9 +77,11 @@ def login():
         return render_template("auth/login.html", form=form, errors=form_errors(form)), (
             422 if request.method == "POST" else 200)
     with models.db.atomic():
-        user, outcome = accounts.authenticate(form.email.data, form.password.data)
+        user, outcome = accounts.authenticate(form.email.data, form.password.data,
+                                              address=client_ip())
         if outcome != "ok":
             audit.record("sign-in-failed", user=user, ip=client_ip(), reason=outcome)
+            limits.hit(_email_key(form), 1, 900)  # only failures count towards the email's limit
             if outcome == "locked-now":
                 audit.record("lockout", user=user, ip=client_ip())
     if outcome != "ok":
@@ -93,16 +95,22 @@ def _limited_sign_in(form):
     rate_limit(f"sign-in:ip:{client_ip()}", 20, 60)
     if not form.validate():
         return False
-    # Above the lockout's 10, so the owner is locked (and told) before this limit bites.
-    rate_limit(f"sign-in:email:{form.email.data.lower()}", 15, 900)
+    # Failures only (counted after the password check). Above the lockout's 10, so the owner is
+    # locked (and told) before this limit bites.
+    if limits.count(_email_key(form), 900) >= limits.scaled(15):
+        abort(429)
     return True
+
+
+def _email_key(form):
+    return f"sign-in:email:{form.email.data.lower()}"
 
 
 def _after_password(user, next_path):
     session.clear()  # rotate: nothing from before sign-in survives
     if not user.two_step_enabled:
         with models.db.atomic():
-            token = accounts.finish_sign_in(user, two_step_passed=False)
+            token = accounts.finish_sign_in(user, two_step_passed=False, address=client_ip())
             audit.record("sign-in", user=user, ip=client_ip(), two_step=False)
         return _log_in(user, token, next_path)
     with models.db.atomic():
@@ -143,9 +151,10 @@ def verify():
     if not form.validate():
         return _verify_page(form, attempt, 422)
     with models.db.atomic():
-        outcome = accounts.check_sign_in_code(attempt, form.code.data)
+        outcome = accounts.check_sign_in_code(attempt, form.code.data, address=client_ip())
         if outcome == "ok":
-            token = accounts.finish_sign_in(attempt.user, two_step_passed=True, attempt=attempt)
+            token = accounts.finish_sign_in(attempt.user, two_step_passed=True, attempt=attempt,
+                                            address=client_ip())
             audit.record("sign-in", user=attempt.user, ip=client_ip(), two_step=True)
         else:
             audit.record("code-failed", user=attempt.user, ip=client_ip(), reason=outcome)
@@ -237,10 +246,17 @@ def registered():
     return render_template("auth/registered.html")
 
 
-@bp.route("/activate/<token>")
+@bp.route("/activate/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
 def activate(token):
-    """The link in the activation email: works once (only while the account is pending)."""
+    """The link in the activation email. A GET only shows a page with a button (a mail gateway
+    that fetches links activates nothing); its POST activates, once, while the account is pending
+    and is not older than 48 hours."""
+    if request.method == "GET":
+        user = accounts.pending_for_activation(token)
+        if user is None:
+            return render_template("auth/link_invalid.html", what="activation"), 400
+        return render_template("auth/activate.html", token=token, email=user.email)
     with models.db.atomic():
         user = accounts.activate(token)
         if user is not None:

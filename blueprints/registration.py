@@ -5,7 +5,8 @@ blueprints import it.
 
 Every step is on one URL: htmx swaps each step in (templates/registration/_step.html), and without
 JS each step is a whole page. What was typed is kept in the session between steps — never a
-password or secret answer, only their hashes. The rules (password policy, who may register) live in
+password or secret answer, nor their hashes: those wait server-side (services/identity/drafts.py)
+and the session holds only the draft's random token. The rules (password policy, who may register) live in
 services/; the wizard reads the forms, rate-limits, audits and chooses the page.
 """
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import models
 from blueprints.fields import add_error, email_field, max_length, offered, options, strip
 from blueprints.web import client_ip, form_errors, is_partial, rate_limit, render
 from services import audit
-from services.identity import accounts
+from services.identity import accounts, drafts
 
 
 class SecurityForm(FlaskForm):
@@ -102,8 +103,10 @@ class Wizard:
         return form
 
     def _page(self, reg, form, status=200):
+        password_hash, answer_hash = drafts.hashes(reg.get("draft"))
+        shown = {**reg, "password_hash": bool(password_hash), "answer_hash": bool(answer_hash)}
         return render(self.page, "registration/_step.html", status, form=form, step=reg["step"],
-                      steps=[s.title for s in self.steps], reg=reg, errors=form_errors(form),
+                      steps=[s.title for s in self.steps], reg=shown, errors=form_errors(form),
                       action=url_for(self.endpoint), fields=self.fields, email_hint=self.email_hint)
 
     def _step_valid(self, form, step, reg):
@@ -111,7 +114,8 @@ class Wizard:
         if step != 0:
             return valid
         password, answer = form.password.data or "", form.secret_answer.data or ""
-        if password or not reg.get("password_hash"):
+        password_hash, answer_hash = drafts.hashes(reg.get("draft"))
+        if password or not password_hash:
             problem = accounts.password_problem(password, email=form.email.data or "",
                                                 council=current_app.config["COUNCIL"])
             if problem:
@@ -119,11 +123,13 @@ class Wizard:
             elif password != form.confirm_password.data:
                 add_error(form.confirm_password, "Passwords do not match")
             else:
-                reg["password_hash"] = accounts.hash_secret(password)  # never the password itself
-        if not answer.strip() and not reg.get("answer_hash"):
+                reg["draft"] = drafts.keep(reg.get("draft"),  # never the password itself
+                                           password_hash=accounts.hash_secret(password))
+        if not answer.strip() and not answer_hash:
             add_error(form.secret_answer, "Enter your secret answer")
         elif answer.strip() and not form.secret_answer.errors:
-            reg["answer_hash"] = accounts.hash_secret(accounts.normalise_answer(answer))
+            reg["draft"] = drafts.keep(reg.get("draft"), answer_hash=accounts.hash_secret(
+                accounts.normalise_answer(answer)))
         return not any(field.errors for field in form)
 
     def _next_step(self, reg):
@@ -134,13 +140,15 @@ class Wizard:
 
     def _submit(self, reg):
         rate_limit(f"register-submit:ip:{client_ip()}", 10, 3600)
-        if not (reg.get("password_hash") and reg.get("answer_hash") and reg["data"].get("email")):
+        password_hash, answer_hash = drafts.hashes(reg.get("draft"))
+        if not (password_hash and answer_hash and reg["data"].get("email")):
             reg["step"] = 0
             return self._next_step(reg)
         with models.db.atomic():
             user, outcome = self.register(
-                reg["data"], password_hash=reg["password_hash"], answer_hash=reg["answer_hash"])
+                reg["data"], password_hash=password_hash, answer_hash=answer_hash)
             audit.record("register", user=user, ip=client_ip(), outcome=outcome, **self.audit_detail)
+            drafts.drop(reg.get("draft"))
         session.pop(self.session_key, None)
         target = url_for("auth.registered")  # the same page for professionals and families
         if is_partial():

@@ -9,6 +9,7 @@ Access is deny-by-default: a view without ``@access(...)`` answers 404 to everyo
 """
 import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import (
     abort, current_app, flash, redirect, render_template, request, send_file, url_for,
@@ -79,10 +80,22 @@ def awaiting_verification():
     return None
 
 
+_CONTROLS = re.compile(r"[\x00-\x20\x7f]")
+
+
 def _safe_next(path):
-    """Only local paths may be used as a post-sign-in destination (no open redirects)."""
-    path = (path or "").rstrip("?")
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """Only local paths may be used as a post-sign-in destination (no open redirects).
+
+    Browsers drop tabs and newlines inside a URL ("/%09/evil.example" is "//evil.example"), so the
+    controls and spaces go first; what is left must parse with no scheme and no host, and start
+    with one "/" and no backslash. Anything else is None (Home), never an error."""
+    path = _CONTROLS.sub("", str(path or "")).rstrip("?")
+    try:
+        parts = urlsplit(path)
+    except ValueError:
+        return None
+    if (parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//")
+            or "\\" in path):
         return None
     return path
 
@@ -157,6 +170,32 @@ def moved(bp, rule, endpoint, *levels, methods=("GET",)):
     name = f"moved_{endpoint.replace('.', '_')}"
     redirect_to_new_home.__name__ = name
     bp.add_url_rule(rule, name, access(*levels)(redirect_to_new_home), methods=list(methods))
+
+
+# M5: the routes that take files. Only these accept a body up to MAX_CONTENT_LENGTH
+# (PORTAL_MAX_UPLOAD_MB); every other route takes MAX_FORM_MEMORY_SIZE bytes and MAX_FORM_PARTS
+# fields at most, refused with 413 on the Content-Length before anything is parsed.
+UPLOAD_ENDPOINTS = frozenset({"forms.save", "forms.preview", "casework.upload_document"})
+
+
+def limit_bodies(app):
+    """Register the body-size check. Call it before CSRFProtect (whose check parses the form)."""
+    @app.before_request
+    def _limit_body():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        config = current_app.config
+        upload = request.endpoint in UPLOAD_ENDPOINTS
+        limit = config["MAX_CONTENT_LENGTH"] if upload else config["MAX_FORM_MEMORY_SIZE"]
+        request.max_content_length = limit  # a chunked body without Content-Length too
+        if (request.content_length or 0) > limit:
+            abort(413)
+        if not upload and request.mimetype == "application/x-www-form-urlencoded":
+            # Werkzeug applies MAX_FORM_PARTS to multipart bodies only; count these (the body is
+            # small now, and cached, so the form is parsed from the same bytes).
+            if request.get_data(cache=True).count(b"&") >= config["MAX_FORM_PARTS"]:
+                abort(413)
+        return None
 
 
 def init_app(app):

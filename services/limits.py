@@ -12,16 +12,31 @@ import models
 from models import Throttle
 
 
-def hit(key, limit, per_seconds, now=None):
-    """Count one request for ``key``; False when it is over ``limit`` in this window.
-
-    ``PORTAL_RATE_LIMIT_FACTOR`` multiplies every limit (the browser tests, whose many users all
-    come from 127.0.0.1, raise it; a council behind a shared proxy address might too).
-    """
+def scaled(limit):
+    """``PORTAL_RATE_LIMIT_FACTOR`` multiplies every limit (the browser tests, whose many users all
+    come from 127.0.0.1, raise it). Behind a reverse proxy set ``PORTAL_TRUSTED_PROXIES`` instead,
+    so each client is counted at its own address."""
     if has_app_context():
         limit *= current_app.config.get("RATE_LIMIT_FACTOR", 1)
+    return limit
+
+
+def _window(per_seconds, now=None):
     now = int(now if now is not None else time.time())
-    window = now - now % per_seconds
+    return now, now - now % per_seconds
+
+
+def count(key, per_seconds, now=None):
+    """How many hits ``key`` has in this window (nothing is counted)."""
+    _, window = _window(per_seconds, now)
+    row = Throttle.get_or_none((Throttle.key == key) & (Throttle.window == window))
+    return row.count if row else 0
+
+
+def hit(key, limit, per_seconds, now=None):
+    """Count one request for ``key``; False when it is over ``limit`` in this window."""
+    limit = scaled(limit)
+    now, window = _window(per_seconds, now)
     with models.db.atomic():
         updated = (Throttle.update(count=Throttle.count + 1)
                    .where((Throttle.key == key) & (Throttle.window == window)).execute())

@@ -24,6 +24,17 @@ from models import Outbox, utcnow
 
 log = logging.getLogger("portal.mail")
 
+# Mail that carries a one-time code or a link that signs in, activates, resets or confirms: its
+# bodies are kept only until it is sent (the outbox is no second copy of anyone's secrets).
+SECRET_KINDS = frozenset({
+    "verification-code", "account-verification-code", "activation", "citizen-activation",
+    "password-reset", "officer-invitation", "account-email-change-confirm"})
+PURGED = "(Removed once sent: this email held a one-time code or a secret link.)"
+
+# Under TESTING only, the dev sender keeps what it delivered (message id -> (text, html)) so the
+# tests can read a code or link after the outbox row was emptied. Never filled in production.
+TEST_DELIVERIES: dict = {}
+
 BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)  # then every hour until delivered
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)  # a "sending" row older than this was lost mid-send
 _delivery_lock = threading.Lock()
@@ -42,12 +53,16 @@ def init_app(app):
         return response
 
 
-def queue(to_addr, template, subject, *, kind="", council, **context):
+def queue(to_addr, template, subject, *, kind="", council, secret=None, **context):
     """Write an email to the outbox (call inside the transaction that causes it).
 
     ``template`` names ``templates/email/<template>.txt`` and ``.html``. The council's name
-    is put in front of the subject.
+    is put in front of the subject. ``secret`` (by default: the kind is in SECRET_KINDS) empties
+    the bodies once the email has been sent.
     """
+    kind = kind or template
+    if secret is None:
+        secret = kind in SECRET_KINDS or template in SECRET_KINDS
     context = {"council": council, **context}
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
@@ -55,7 +70,7 @@ def queue(to_addr, template, subject, *, kind="", council, **context):
     row = Outbox.create(
         message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain),
         to_addr=to_addr, subject=f"{council['name']}: {subject}", text_body=text,
-        html_body=html, kind=kind or template)
+        html_body=html, kind=kind, secret=bool(secret))
     try:
         g.mail_queued = True
     except RuntimeError:  # outside a request (CLI): the command delivers itself
@@ -89,7 +104,11 @@ def _send_dev(config, msg, row):
     folder = Path(config["MAIL_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{row.id:06d}-{row.kind or 'mail'}.eml").write_bytes(bytes(msg))
-    if not config.get("TESTING"):
+    if config.get("TESTING"):
+        if len(TEST_DELIVERIES) > 5000:
+            TEST_DELIVERIES.clear()
+        TEST_DELIVERIES[row.message_id] = (row.text_body, row.html_body)
+    else:
         print(f"\n--- email to {row.to_addr}: {row.subject}\n{row.text_body}\n---", flush=True)
 
 
@@ -141,7 +160,9 @@ def _deliver_one(config, sender, row):
              .where(Outbox.id == row.id).execute())
         log.warning("Email %s not sent (attempt %s): %s", row.id, attempts, exc)
         return 0
+    purge = {"text_body": PURGED, "html_body": ""} if row.secret else {}
     with models.db.atomic():
-        (Outbox.update(status="sent", attempts=row.attempts + 1, sent_at=utcnow(), last_error="")
+        (Outbox.update(status="sent", attempts=row.attempts + 1, sent_at=utcnow(), last_error="",
+                       **purge)
          .where(Outbox.id == row.id).execute())
     return 1

@@ -18,8 +18,8 @@ from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
-from models import (OneTimeCode, Organisation, SignInAttempt, User, UserSession, WorkProfile,
-                    utcnow)
+from models import (OneTimeCode, Organisation, SignInAttempt, SignInLock, User,
+                    UserSession, WorkProfile, utcnow)
 from services import audit, mail
 from services.kernel import checks
 from services.kernel.council import absolute_url, current_council
@@ -27,8 +27,9 @@ from services.kernel.council import absolute_url, current_council
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 CODE_LIFETIME = dt.timedelta(minutes=5)
 CODE_MAX_WRONG = 5  # wrong tries that kill one code
-LOCK_AFTER_FAILURES = 10  # failures in a row that lock sign-in
+LOCK_AFTER_FAILURES = 10  # failures in a row from one address that lock that address out
 LOCK_FOR = dt.timedelta(minutes=15)
+DELAY_MAX = dt.timedelta(seconds=60)  # the longest progressive delay for the whole account
 SESSION_TOUCH_EVERY = dt.timedelta(seconds=60)  # write last_seen at most once a minute
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
@@ -76,7 +77,8 @@ def password_problem(password, *, email="", council=None):
     lowered = password.lower()
     letters = re.sub(r"[^a-z]", "", lowered)
     common = _common_passwords()
-    if lowered in common or letters in common or len(set(lowered)) < 4:
+    if (lowered in common or letters in common or len(set(lowered)) < 4
+            or password.isdigit()):
         return "Password is too easy to guess. Choose a password that is not commonly used"
     names = []
     if council:
@@ -95,7 +97,8 @@ def set_password(user, password):
     """Change the password and sign out every session of the user (call inside a transaction)."""
     user.password_hash = hash_secret(password)
     user.password_changed_at = utcnow()
-    user.save()
+    User.update(password_hash=user.password_hash, password_changed_at=user.password_changed_at
+                ).where(User.id == user.id).execute()
     end_all_sessions(user)
 
 
@@ -119,28 +122,56 @@ def equalise_timing(password):
 
 
 # --- Lockout ------------------------------------------------------------------------------------
+# Ten failures in a row from one address lock that (account, address) pair for 15 minutes, so a
+# stranger's guesses never lock the owner out elsewhere. Past ten failures in a row from anywhere,
+# each further failure also makes the whole account wait a little (2, 4, 8... seconds, at most
+# DELAY_MAX) before the next try. Every count is one conditional UPDATE, so simultaneous tries
+# are all counted.
 
-def is_locked(user, now=None):
-    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+def _pair(user, address):
+    return (SignInLock.user == user) & (SignInLock.address == (address or ""))
 
 
-def record_failure(user, now=None):
-    """Count a failed password or code; returns True when this failure locks the account."""
+def is_locked(user, now=None, address=""):
     now = now or utcnow()
-    user.failed_logins += 1
-    locked = user.failed_logins >= LOCK_AFTER_FAILURES
-    if locked:
-        user.locked_until = now + LOCK_FOR
-        user.failed_logins = 0
-    user.save()
+    if user.locked_until and user.locked_until > now:
+        return True
+    return SignInLock.select().where(_pair(user, address) & (SignInLock.locked_until > now)).exists()
+
+
+def record_failure(user, now=None, address=""):
+    """Count a failed password or code from ``address``; True when this failure locks the pair."""
+    now = now or utcnow()
+    User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+    # Failures older than the lock period no longer count towards the pair's ten.
+    (SignInLock.update(failures=0)
+     .where(_pair(user, address) & (SignInLock.updated_at < now - LOCK_FOR)
+            & (SignInLock.locked_until.is_null() | (SignInLock.locked_until <= now))).execute())
+    bump = SignInLock.update(failures=SignInLock.failures + 1, updated_at=now).where(
+        _pair(user, address))
+    if not bump.execute():
+        try:
+            with models.db.atomic():
+                SignInLock.create(user=user, address=address or "", failures=1, updated_at=now)
+        except IntegrityError:  # another request from the same address created it first
+            bump.execute()
+    locked = (SignInLock.update(failures=0, locked_until=now + LOCK_FOR)
+              .where(_pair(user, address) & (SignInLock.failures >= LOCK_AFTER_FAILURES))
+              .execute()) == 1
+    failures = User.select(User.failed_logins).where(User.id == user.id).scalar() or 0
+    user.failed_logins = failures
+    if failures > LOCK_AFTER_FAILURES:
+        delay = min(dt.timedelta(seconds=2 ** min(failures - LOCK_AFTER_FAILURES, 16)), DELAY_MAX)
+        User.update(locked_until=now + delay).where(User.id == user.id).execute()
     return locked
 
 
-def clear_failures(user):
+def clear_failures(user, address=""):
+    """A good sign-in: the failures in a row start again, and this address's lock record goes."""
     if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-        user.save()
+        User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+        user.failed_logins, user.locked_until = 0, None
+    SignInLock.delete().where(_pair(user, address)).execute()
 
 
 # --- Sessions -----------------------------------------------------------------------------------
@@ -237,13 +268,16 @@ def check_code(user, typed, *, purpose="sign-in", attempt=None, now=None):
         return "none"
     if current.dead or current.used_at or current.expires_at <= now:
         return "expired"
+    this = OneTimeCode.id == current.id
     if hmac.compare_digest(current.code_hash, _code_digest(clean_code(typed))):
-        current.used_at = now
-        current.save()
-        return "ok"
-    current.wrong_tries += 1
-    current.dead = current.wrong_tries >= CODE_MAX_WRONG
-    current.save()
+        # One conditional UPDATE: of two requests with the same code at once, one wins.
+        used = (OneTimeCode.update(used_at=now)
+                .where(this & OneTimeCode.used_at.is_null() & (OneTimeCode.dead == False))  # noqa: E712
+                .execute())
+        return "ok" if used == 1 else "expired"
+    OneTimeCode.update(wrong_tries=OneTimeCode.wrong_tries + 1).where(this).execute()
+    (OneTimeCode.update(dead=True)
+     .where(this & (OneTimeCode.wrong_tries >= CODE_MAX_WRONG)).execute())
     return "wrong"
 
 
@@ -296,7 +330,7 @@ def _mail(user_or_email, template, subject, **context):
     return mail.queue(to, template, subject, kind=template, council=current_council(), **context)
 
 
-def authenticate(email, password, now=None):
+def authenticate(email, password, now=None, address=""):
     """Check an email and password. Returns (user or None, outcome).
 
     outcome: "ok", "unknown", "wrong", "locked", "locked-now" (this failure locked it) or
@@ -313,10 +347,10 @@ def authenticate(email, password, now=None):
         good = False
     if user.status != "active" or not user.password_hash:
         return user, "inactive"
-    if is_locked(user, now):
+    if is_locked(user, now, address):
         return user, "locked"
     if not good:
-        if record_failure(user, now):
+        if record_failure(user, now, address):
             send_lockout_notice(user)
             return user, "locked-now"
         return user, "wrong"
@@ -378,19 +412,21 @@ def check_totp(user, typed, now=None):
     current = seconds // TOTP_STEP
     for step in (current - 1, current, current + 1):  # valid_window=1: allow clock drift
         if hmac.compare_digest(totp.at(step * TOTP_STEP), code):
-            if step <= user.totp_last_step:
+            # One conditional UPDATE: each time step signs in once, even from two requests at once.
+            taken = (User.update(totp_last_step=step)
+                     .where((User.id == user.id) & (User.totp_last_step < step)).execute())
+            if taken != 1:
                 return "reused"
             user.totp_last_step = step
-            user.save()
             return "ok"
     return "wrong"
 
 
-def check_sign_in_code(attempt, typed, now=None):
+def check_sign_in_code(attempt, typed, now=None, address=""):
     """The second step. Returns "ok", "wrong", "dead" (5 wrong: ask for a new code), "expired",
     "reused" (TOTP), "locked" or "locked-now" (this failure locked the account)."""
     user = attempt.user
-    if is_locked(user, now):  # locked meanwhile (wrong passwords elsewhere): no code works
+    if is_locked(user, now, address):  # locked meanwhile (wrong passwords elsewhere): no code works
         return "locked"
     if user.two_step_method == "totp":
         outcome = check_totp(user, typed, now)
@@ -400,10 +436,10 @@ def check_sign_in_code(attempt, typed, now=None):
             outcome = "expired"
     if outcome == "ok":
         return "ok"
-    if outcome in ("wrong", "reused") and record_failure(user, now):
+    if outcome in ("wrong", "reused") and record_failure(user, now, address):
         send_lockout_notice(user)
-        attempt.finished_at = now or utcnow()
-        attempt.save()
+        (SignInAttempt.update(finished_at=now or utcnow())
+         .where(SignInAttempt.id == attempt.id).execute())
         return "locked-now"
     if outcome == "wrong" and user.two_step_method == "email":
         newest = (OneTimeCode.select().where(OneTimeCode.attempt == attempt)
@@ -418,12 +454,13 @@ def check_sign_in_code(attempt, typed, now=None):
     return outcome
 
 
-def finish_sign_in(user, *, two_step_passed, attempt=None, now=None):
+def finish_sign_in(user, *, two_step_passed, attempt=None, now=None, address=""):
     """The user is who they say: a fresh server-side session. Returns its token."""
     if attempt is not None:
         attempt.finished_at = now or utcnow()
-        attempt.save()
-    clear_failures(user)
+        SignInAttempt.update(finished_at=attempt.finished_at).where(
+            SignInAttempt.id == attempt.id).execute()
+    clear_failures(user, address)
     return start_session(user, two_step_passed=two_step_passed)
 
 
@@ -453,28 +490,62 @@ PROFILE_FIELDS = ("house_number", "house_name", "building_name", "street", "dist
 PERSONAL_FIELDS = ("title", "forename", "surname", "gender")
 
 
+# H1 (pre-hijacking): a pending account proves nothing about who owns the address, so a newer
+# registration for it wins: the pending row takes the new registration's credentials, names and
+# role, and its activation nonce changes so every earlier activation link dies. An active or
+# disabled account is never touched (its owner is told someone tried instead).
+
+_PENDING_BLANK = {"title": "", "forename": "", "surname": "", "gender": "", "citizen_kind": "",
+                  "two_step_method": "", "totp_secret": "", "totp_last_step": 0,
+                  "failed_logins": 0, "locked_until": None, "council_verified": False,
+                  "activated_at": None}
+
+
+def registered_user(email):
+    """The account for ``email`` a registration must leave alone (active or disabled), or None
+    when there is none or it is only pending (``create_pending`` replaces a pending one)."""
+    user = find_user(email)
+    return None if user is None or user.status == "pending" else user
+
+
+def create_pending(email, **fields):
+    """A new pending account for ``email``, or the pending one already there replaced in place:
+    every credential (password, secret question and answer), name, role and work detail is the
+    new registration's, earlier sessions and codes end, and earlier activation links die. Its
+    48 hours start again (``created_at``)."""
+    now = utcnow()
+    fields = {**_PENDING_BLANK, **fields, "status": "pending", "created_at": now,
+              "password_changed_at": now, "activation_nonce": secrets.token_urlsafe(16)}
+    pending = User.get_or_none((User.email == email) & (User.status == "pending"))
+    if pending is None:
+        return User.create(email=email, **fields)
+    User.update(**fields).where((User.id == pending.id) & (User.status == "pending")).execute()
+    WorkProfile.delete().where(WorkProfile.user == pending).execute()
+    OneTimeCode.delete().where(OneTimeCode.user == pending).execute()
+    SignInLock.delete().where(SignInLock.user == pending).execute()
+    end_all_sessions(pending)
+    return User.get_by_id(pending.id)
+
+
 def register_professional(details, *, password_hash, answer_hash):
     """Register a professional (pending until the emailed link is followed). Returns the outcome.
 
-    "new": created and activation emailed; "pending": an earlier registration is waiting, its
-    activation email is sent again (nothing changed); "exists": the owner is told that someone
-    tried to register with their address. The caller shows the same page for all three.
+    "new": created (or a pending registration for the address replaced) and activation emailed;
+    "exists": the owner is told that someone tried to register with their address. The caller
+    shows the same page for both.
     """
     email = details["email"].strip().lower()
-    existing = find_user(email)
+    existing = registered_user(email)
     if existing is not None:
         # Both paths have already hashed the password and answer (step 1): timing matches.
-        if existing.status == "pending":
-            send_activation(existing)
-            return existing, "pending"
         _mail(existing, "already-registered", "Someone tried to register with your email address",
               user=existing, login_link=absolute_url("auth.login"),
               reset_link=absolute_url("auth.forgotten_password"))
         return existing, "exists"
-    user = User.create(email=email, password_hash=password_hash, role="professional",
-                       status="pending", secret_question=details["secret_question"],
-                       secret_answer_hash=answer_hash,
-                       **{name: details.get(name, "") for name in PERSONAL_FIELDS})
+    user = create_pending(email, password_hash=password_hash, role="professional",
+                          secret_question=details["secret_question"],
+                          secret_answer_hash=answer_hash,
+                          **{name: details.get(name, "") for name in PERSONAL_FIELDS})
     WorkProfile.create(user=user, professional_role=details["professional_role"],
                        organisation=organisation_named(details["organisation"]),
                        **{name: details.get(name, "") for name in PROFILE_FIELDS})
@@ -482,24 +553,45 @@ def register_professional(details, *, password_hash, answer_hash):
     return user, "new"
 
 
+def activation_token(user):
+    """The activation link's token: bound to the account's current nonce."""
+    return make_token("activate", {"user": user.id, "email": user.email,
+                                   "n": user.activation_nonce})
+
+
 def send_activation(user):
-    token = make_token("activate", {"user": user.id, "email": user.email})
     _mail(user, "activation", "Professional Portal activation",
-          link=absolute_url("auth.activate", token=token), hours=ACTIVATION_MAX_AGE // 3600)
+          link=absolute_url("auth.activate", token=activation_token(user)),
+          hours=ACTIVATION_MAX_AGE // 3600)
 
 
-def activate(token, now=None):
-    """Follow an activation link: the user it activated, or None (forged, expired or used —
-    a link works only while the account is pending, so it works once)."""
+def pending_for_activation(token, now=None):
+    """The pending account an activation link is for, or None: forged, replaced by a later
+    registration, already active, or registered more than 48 hours ago."""
     payload = read_token("activate", token, ACTIVATION_MAX_AGE)
     if not isinstance(payload, dict):
         return None
     user = User.get_or_none(User.id == payload.get("user"))
-    if user is None or user.email != payload.get("email") or user.status != "pending":
+    if (user is None or user.status != "pending" or user.email != payload.get("email")
+            or not hmac.compare_digest(str(payload.get("n", "")), user.activation_nonce or "")
+            or (now or utcnow()) - user.created_at > dt.timedelta(seconds=ACTIVATION_MAX_AGE)):
         return None
-    user.status = "active"
-    user.activated_at = now or utcnow()
-    user.save()
+    return user
+
+
+def activate(token, now=None):
+    """Activate the account of a good activation link (see ``pending_for_activation``): the user,
+    or None. One conditional UPDATE, so a link works once."""
+    user = pending_for_activation(token, now)
+    if user is None:
+        return None
+    now = now or utcnow()
+    done = (User.update(status="active", activated_at=now)
+            .where((User.id == user.id) & (User.status == "pending")
+                   & (User.activation_nonce == user.activation_nonce)).execute())
+    if done != 1:
+        return None
+    user.status, user.activated_at = "active", now
     return user
 
 
@@ -540,6 +632,7 @@ def complete_reset(user, password, kind):
     """Set the new password (every session ends) and tell the owner it changed."""
     set_password(user, password)
     clear_failures(user)
+    SignInLock.delete().where(SignInLock.user == user).execute()
     if kind == "reset":
         _mail(user, "password-changed", "Your password has been changed", user=user,
               reset_link=absolute_url("auth.forgotten_password"))

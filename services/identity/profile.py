@@ -13,7 +13,7 @@ import segno
 from peewee import IntegrityError
 
 import models
-from models import ChangeOfCircumstances, Organisation, UserSession, WorkProfile, utcnow
+from models import ChangeOfCircumstances, Organisation, User, UserSession, WorkProfile, utcnow
 from services import audit, mail
 from services.identity import accounts
 from services.kernel import checks
@@ -25,6 +25,13 @@ TWO_STEP_METHODS = {"email": "Email", "totp": "Authenticator app"}
 CIRCUMSTANCE_KINDS = {"new-organisation": "I am moving to a new organisation",
                       "leaving": "I am leaving my role"}
 EMAIL_CHANGE_MAX_AGE = 48 * 3600  # seconds an email-change link lives
+
+
+def _save(user, *names):
+    """Write only the named columns (never a whole-row save that could undo a concurrent change,
+    such as a failure count or a TOTP step)."""
+    User.update({getattr(User, name): getattr(user, name) for name in names}).where(
+        User.id == user.id).execute()
 
 
 # --- Personal details --------------------------------------------------------------------------
@@ -39,7 +46,7 @@ def update_personal(user, data, *, ip=""):
     with models.db.atomic():
         for name, change in changes.items():
             setattr(user, name, change["after"])
-        user.save()
+        _save(user, *changes)
         audit.record("account-personal-details-changed", user=user, ip=ip, object_type="user",
                      object_id=user.id, changes=changes)
     return changes
@@ -171,7 +178,7 @@ def confirm_email_change(user, token, *, council, ip=""):
             if accounts.find_user(new_email) is not None:
                 raise IntegrityError("address taken since the link was sent")
             user.email = new_email
-            user.save()
+            _save(user, "email")
             mail.queue(old_email, "account-email-changed", "Your email address has been changed",
                        council=council, user=user, old_email=old_email, new_email=new_email)
             audit.record("account-email-changed", user=user, ip=ip, object_type="user",
@@ -205,7 +212,7 @@ def change_secret_question(user, question, answer, *, ip=""):
         before = user.secret_question
         user.secret_question = question
         user.secret_answer_hash = accounts.hash_secret(accounts.normalise_answer(answer))
-        user.save()
+        _save(user, "secret_question", "secret_answer_hash")
         audit.record("account-secret-question-changed", user=user, ip=ip, object_type="user",
                      object_id=user.id, question={"before": before, "after": question})
 
@@ -318,7 +325,7 @@ def confirm_two_step(user, token, typed, *, council, ip=""):
         user.two_step_method = method
         user.totp_secret = secret if method == "totp" else ""
         user.totp_last_step = step or 0
-        user.save()
+        _save(user, "two_step_method", "totp_secret", "totp_last_step")
         _set_pending(token, "")
         accounts.mark_two_step_passed(token)
         accounts.end_all_sessions(user, keep_token=token)

@@ -19,7 +19,7 @@ def register_citizen(details, *, password_hash, answer_hash):
     shows the same page for all three.
     """
     email = details["email"].strip().lower()
-    existing = accounts.find_user(email)
+    existing = accounts.registered_user(email)  # a pending account is replaced (H1)
     if existing is not None:
         if existing.status == "pending":
             if existing.role == "citizen":
@@ -33,7 +33,7 @@ def register_citizen(details, *, password_hash, answer_hash):
                        reset_link=absolute_url("auth.forgotten_password"))
         return existing, "exists"
     kind = details.get("citizen_kind")
-    user = User.create(email=email, password_hash=password_hash, role="citizen", status="pending",
+    user = accounts.create_pending(email, password_hash=password_hash, role="citizen",
                        secret_question=details["secret_question"], secret_answer_hash=answer_hash,
                        citizen_kind=kind if kind in KINDS else "parent",
                        **{name: details.get(name, "") for name in accounts.PERSONAL_FIELDS})
@@ -43,7 +43,7 @@ def register_citizen(details, *, password_hash, answer_hash):
 
 def send_activation(user):
     """The activation email for a family account (the shared /activate link)."""
-    token = accounts.make_token("activate", {"user": user.id, "email": user.email})
+    token = accounts.activation_token(user)
     accounts._mail(user, "citizen-activation", "Activate your SEND portal account",
                    link=absolute_url("auth.activate", token=token),
                    hours=accounts.ACTIVATION_MAX_AGE // 3600)

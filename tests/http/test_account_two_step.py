@@ -5,7 +5,7 @@ import pyotp
 import pytest
 
 from models import AuditEvent, Outbox, User, UserSession
-from tests.helpers import code_from, csrf_from, last_email
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_verify_without_a_pending_method_goes_back(client, newcomer):
 def test_changing_method_needs_a_code_of_the_new_method(app, client, make_user, signed_in):
     user = make_user("switch@example.org", two_step="email")
     signed_in(client, user)
-    _post(client, "/account/two-step", {"method": "totp"})
+    _post(client, "/account/two-step", {"method": "totp", "current_password": PASSWORD})
     with app.app_context():
         assert User.get_by_id(user.id).two_step_method == "email"  # unchanged until proven
     secret = _session_row(app, user)[0].pending_totp_secret
@@ -155,7 +155,7 @@ def test_changing_method_needs_a_code_of_the_new_method(app, client, make_user, 
 def test_choosing_email_again_changes_nothing(app, client, make_user, signed_in):
     user = make_user("same@example.org", two_step="email")
     signed_in(client, user)
-    response = _post(client, "/account/two-step", {"method": "email"})
+    response = _post(client, "/account/two-step", {"method": "email", "current_password": PASSWORD})
     assert response.status_code == 303
     assert last_email(app, to="same@example.org") is None
 

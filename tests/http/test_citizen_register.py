@@ -54,7 +54,8 @@ def test_registering_creates_a_pending_citizen_and_emails_an_activation_link(app
     email = last_email(app, to="newparent@example.org")
     assert email.kind == "citizen-activation"
     assert "Link my child" in email.text_body and "Please do not reply" in email.text_body
-    activated = client.get(link_from(email).replace(app.config["BASE_URL"], ""))
+    path = link_from(email).replace(app.config["BASE_URL"], "")
+    activated = client.post(path, data={"csrf_token": csrf_from(client.get(path))})
     assert activated.status_code == 303
     with app.app_context():
         assert User.get(User.email == "newparent@example.org").status == "active"
@@ -62,7 +63,8 @@ def test_registering_creates_a_pending_citizen_and_emails_an_activation_link(app
 
 def test_a_registered_family_member_signs_in_and_is_asked_to_enable_two_step(app, client, sign_in):
     _register(client)
-    client.get(link_from(last_email(app, to="newparent@example.org")).replace(app.config["BASE_URL"], ""))
+    path = link_from(last_email(app, to="newparent@example.org")).replace(app.config["BASE_URL"], "")
+    client.post(path, data={"csrf_token": csrf_from(client.get(path))})
     response = sign_in(client, "newparent@example.org")
     assert response.status_code == 303
     home = client.get("/").get_data(as_text=True)

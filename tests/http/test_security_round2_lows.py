@@ -237,3 +237,13 @@ def test_l9_successful_sign_ins_never_count_towards_the_email_limit(app, make_us
         statuses.append(post_login(client, "pro@example.org").status_code)
         client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
     assert statuses == [303] * 16, f"the owner's own sign-ins were limited: {statuses}"
+
+
+def test_l5_without_the_password_the_method_stays(app, client, make_user, sign_in):
+    import pyotp
+    make_user("app@example.org", two_step="totp", totp_secret=pyotp.random_base32())
+    sign_in(client, "app@example.org")
+    page = client.get("/account/two-step")
+    response = client.post("/account/two-step", data={"method": "totp",
+                                                      "csrf_token": csrf_from(page)})
+    assert response.status_code == 422 and "Enter your password" in response.get_data(as_text=True)

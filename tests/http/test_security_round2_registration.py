@@ -23,7 +23,7 @@ import re
 import pytest
 
 from models import Outbox, User, WorkProfile, utcnow
-from tests.conftest import csrf_from, link_from
+from tests.helpers import csrf_from, link_from
 
 VICTIM = "victim@school.example"
 ATTACKER_PASSWORD = "attacker-chosen-pass-77"
@@ -31,11 +31,11 @@ VICTIM_PASSWORD = "victims-own-long-pass-93"
 
 PRO_ABOUT = {"title": "Ms", "forename": "Zzvictoria", "surname": "Zzreal", "gender": "Female"}
 ATTACKER_ABOUT = {"title": "Mr", "forename": "Zzmallory", "surname": "Zzfake", "gender": "Male"}
-PRO_WORK = {"professional_role": "SENCo", "organisation": "Zz Real Primary School",
+PRO_WORK = {"professional_role": "SENCo", "organisation_name": "Zz Real Primary School",
             "house_number": "1", "house_name": "", "building_name": "", "street": "Earl Street",
             "district": "", "town": "Coventry", "postcode": "cv15rr", "country": "United Kingdom",
             "work_phone": "01632 960 001", "mobile": ""}
-ATTACKER_WORK = {**PRO_WORK, "organisation": "Zz Attacker Ltd", "street": "Fake Street"}
+ATTACKER_WORK = {**PRO_WORK, "organisation_name": "Zz Attacker Ltd", "street": "Fake Street"}
 
 
 def security(password, answer):

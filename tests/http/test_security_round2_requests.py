@@ -24,9 +24,9 @@ import pytest
 
 import models
 from models import AuditEvent
-from tests.conftest import PASSWORD, code_from, csrf_from, last_email
-from tests.http.test_forms_support import (  # noqa: F401  (fixtures and helpers)
-    PDF_BYTES, post_step, select_profile, upload, world)
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email
+from tests.http.forms_helpers import (  # noqa: F401  (fixtures and helpers)
+    PDF_BYTES, post_step, select_profile, upload)
 
 PROXY = "10.0.0.1"  # the reverse proxy's own address, as the portal's socket sees it
 CONTROL = re.compile(r"[\x00-\x20\x7f]")
