@@ -46,7 +46,7 @@ def app(tmp_path, monkeypatch, postgres_test_url):
     })
     with app.app_context():
         if postgres_test_url:
-            databases.truncate_all(models.db)  # tables made once; rows from the last test go
+            databases.empty_all(models.db)  # tables made once; rows from the last test go
         else:
             models.create_tables()
     yield app

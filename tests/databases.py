@@ -3,7 +3,7 @@
 Unset, every test app gets its own SQLite file (as before). Set to a PostgreSQL URL (any database
 the role may connect to, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``), each pytest-xdist
 worker gets its own database ``portal_test_<worker>``, created fresh once per session with its
-tables; between tests every table is emptied with one ``TRUNCATE ... RESTART IDENTITY CASCADE``.
+tables; between tests every table is emptied and its id sequence restarted (``empty_all``).
 The browser tests' server gets its own database the same way (``portal_browser_<worker>``).
 
 No database is shared between workers, so no test sees another's rows.
@@ -55,8 +55,25 @@ def fresh_database(name: str) -> str:
     return _with_database(base, name)
 
 
-def truncate_all(database) -> None:
-    """Empty every table of the models (PostgreSQL), sequences restarted."""
-    import models
-    tables = ", ".join(f'"{model._meta.table_name}"' for model in models.ALL_MODELS)
-    database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+_EMPTY_SQL = None
+
+
+def empty_all(database) -> None:
+    """Empty every table of the models and restart their id sequences (PostgreSQL), in one round
+    trip: DELETE child tables first, then ``setval(..., 1, false)``.
+
+    What TRUNCATE ... RESTART IDENTITY CASCADE does, but measured 6-14 ms against 160-330 ms
+    for TRUNCATE on the tests' nearly empty tables (TRUNCATE makes new files for every table
+    and index; 23 tables x 1,300 tests)."""
+    global _EMPTY_SQL
+    if _EMPTY_SQL is None:
+        import peewee
+
+        import models
+        ordered = list(reversed(peewee.sort_models(models.ALL_MODELS)))  # children first
+        serial = [(m._meta.table_name, m._meta.primary_key.column_name) for m in ordered
+                  if isinstance(m._meta.primary_key, peewee.AutoField)]
+        _EMPTY_SQL = "; ".join(f'DELETE FROM "{m._meta.table_name}"' for m in ordered)
+        _EMPTY_SQL += "; SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('\"{t}\"', '{c}'), 1, false)" for t, c in serial)
+    database.execute_sql(_EMPTY_SQL)
