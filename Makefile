@@ -48,7 +48,7 @@ postgresql:
 	fi
 	@ls -d /usr/lib/postgresql/*/bin/initdb
 
-PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q -rs
 
 ## make test: install what the tests need (Chromium, PostgreSQL) and run the whole suite twice:
 ## on SQLite, then on a throwaway PostgreSQL cluster; fails if either run fails.
