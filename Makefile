@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-dev chromium check-schemas vendor clean
+.PHONY: run test test-sqlite test-postgresql bench install install-dev chromium postgresql check-schemas vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,31 @@ chromium:
 	fi
 	@/usr/bin/chromium --version
 
-## make test: install what the tests need (Chromium included) and run the whole suite
-test: install-dev chromium
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+## Debian's PostgreSQL server binaries for the tests' throwaway cluster (tests/pg_cluster.sh).
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing Debian's postgresql for the PostgreSQL test run"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@ls -d /usr/lib/postgresql/*/bin/initdb
+
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q -rs
+
+## make test: install what the tests need (Chromium, PostgreSQL) and run the whole suite twice:
+## on SQLite, then on a throwaway PostgreSQL cluster; fails if either run fails.
+test: install-dev chromium postgresql
+	@status=0; \
+	echo "== SQLite =="; $(PYTEST) || status=1; \
+	echo "== PostgreSQL =="; tests/pg_cluster.sh $(PYTEST) || status=1; \
+	exit $$status
+
+## One engine only: `make test-sqlite`, `make test-postgresql` (ARGS="tests/http -x" narrows it).
+test-sqlite: install-dev chromium
+	@echo "== SQLite =="; $(PYTEST) $(ARGS)
+
+test-postgresql: install-dev chromium postgresql
+	@echo "== PostgreSQL =="; tests/pg_cluster.sh $(PYTEST) $(ARGS)
 
 $(VENV)/.installed-bench: requirements-bench.txt requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-bench.txt

@@ -10,10 +10,12 @@ import json
 import secrets
 
 from peewee import (
-    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, ForeignKeyField,
-    IntegerField, Model, SqliteDatabase, TextField,
+    BigIntegerField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    ForeignKeyField, IntegerField, InterfaceError, Model, OperationalError, PostgresqlDatabase,
+    SqliteDatabase, TextField,
 )
-from playhouse.db_url import connect
+from playhouse.db_url import connect, register_database
+from playhouse.shortcuts import ReconnectMixin
 
 db = DatabaseProxy()
 
@@ -30,8 +32,27 @@ def utcnow():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+class ReconnectPostgresqlDatabase(ReconnectMixin, PostgresqlDatabase):
+    """PostgreSQL whose dead connection heals: a statement (or BEGIN) outside a transaction that
+    fails because the server closed the connection (pg_terminate_backend, a restart, a failover,
+    an idle reaper) reconnects and runs once more. Inside a transaction the error stands (the
+    transaction's work is gone); the next request then reconnects."""
+    reconnect_errors = (
+        (OperationalError, "server closed the connection"),
+        (OperationalError, "terminating connection"),
+        (OperationalError, "connection already closed"),
+        (OperationalError, "could not receive data from server"),
+        (OperationalError, "ssl connection has been closed"),
+        (InterfaceError, "connection already closed"),
+        (InterfaceError, "cursor already closed"),
+    )
+
+
+register_database(ReconnectPostgresqlDatabase, "postgres", "postgresql")
+
+
 def open_database(url):
-    """Open the database named by ``url`` and bind every model to it."""
+    """Open the database named by ``url`` and bind every model to it (not connected yet)."""
     if url.startswith("sqlite"):
         database = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                            check_same_thread=False)
@@ -205,7 +226,7 @@ class OneTimeCode(BaseModel):
 class Throttle(BaseModel):
     """Request counts per key per fixed window, shared by every worker (rate limits)."""
     key = CharField(max_length=200)
-    window = IntegerField()  # window start, seconds since the epoch
+    window = BigIntegerField()  # window start, seconds since the epoch (64-bit: past 2038)
     count = IntegerField(default=0)
 
     class Meta:
@@ -492,8 +513,34 @@ ALL_MODELS = [
 def create_tables():
     """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
     add_missing_columns()
+    widen_big_integers()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
+
+
+def widen_big_integers():
+    """PostgreSQL: make 32-bit columns 64-bit where the model now says BigIntegerField
+    (Throttle.window holds epoch seconds, which pass 2**31 on 2038-01-19). SQLite's integers are
+    64-bit already."""
+    database = db.obj
+    if not isinstance(database, PostgresqlDatabase):
+        return
+    from playhouse.migrate import PostgresqlMigrator, migrate
+    migrator = PostgresqlMigrator(database)
+    operations = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        wide = [f for f in model._meta.sorted_fields if isinstance(f, BigIntegerField)]
+        if not wide or not database.table_exists(table):
+            continue
+        types = {column.name: column.data_type for column in database.get_columns(table)}
+        for field in wide:
+            if types.get(field.column_name) == "integer":
+                operations.append(migrator.alter_column_type(table, field.column_name,
+                                                             BigIntegerField()))
+    if operations:
+        with database.atomic():
+            migrate(*operations)
 
 
 def add_missing_columns():

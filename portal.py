@@ -12,14 +12,16 @@ from pathlib import Path
 
 import click
 import yaml
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
-from blueprints import account, auth, casework, citizen, forms, home, messages, people, team, web
+from blueprints import (
+    account, auth, casework, citizen, forms, health, home, messages, people, team, web,
+)
 from engine import load_registry
 from engine.schema import check_directory
 from services import demo, mail
@@ -143,10 +145,12 @@ def _wire_database(app: Flask) -> None:
     """
     @app.before_request
     def _connect():
+        if request.blueprint == "health":
+            return  # /healthz never needs the database; /readyz reports on it instead of failing
         models.db.connect(reuse_if_open=True)
 
 
-BLUEPRINTS = (home, auth, account, forms, people, messages, team, citizen, casework)
+BLUEPRINTS = (home, auth, account, forms, people, messages, team, citizen, casework, health)
 
 
 def _register_blueprints(app: Flask) -> None:

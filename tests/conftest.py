@@ -1,7 +1,9 @@
 """Shared fixtures (flaskr style): ``app``, ``client``, ``make_user`` and ``sign_in``.
 
-Each test gets its own SQLite file and instance folder, so tests can run in parallel
-(pytest-xdist) without seeing each other's data.
+Each test gets its own instance folder and an empty database, so tests can run in parallel
+(pytest-xdist) without seeing each other's data: its own SQLite file by default, or, with
+``PORTAL_TEST_DATABASE_URL=postgresql://...``, the worker's own PostgreSQL database, emptied
+before each test (tests/databases.py).
 """
 import pyotp
 import pytest
@@ -10,23 +12,43 @@ import models
 from models import User
 from services import demo
 from services.identity import accounts
+from tests import databases
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
+def pytest_report_header(config):
+    return f"database engine: {databases.engine_name()}"
+
+
+@pytest.fixture(scope="session")
+def postgres_test_url():
+    """This worker's PostgreSQL database with every table, made once per session; None on SQLite."""
+    if not databases.postgres_url():
+        return None
+    url = databases.fresh_database(f"portal_test_{databases.worker()}")
+    database = models.open_database(url)
+    models.create_tables()
+    database.close()
+    return url
+
+
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def app(tmp_path, monkeypatch, postgres_test_url):
     monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
     from portal import create_app
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": postgres_test_url or f"sqlite:///{tmp_path / 'test.db'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "MAIL_DIR": str(tmp_path / "mail"),
         "PASSWORD_METHOD": "scrypt:1024:8:1",  # fast hashing in tests; production uses scrypt defaults
     })
     with app.app_context():
-        models.create_tables()
+        if postgres_test_url:
+            databases.empty_all(models.db)  # tables made once; rows from the last test go
+        else:
+            models.create_tables()
     yield app
     models.db.close()
 

@@ -2,6 +2,7 @@
 
 The shared password of test accounts, and what tests read back from the outbox and from pages.
 """
+import contextlib
 import re
 
 from models import Outbox
@@ -48,3 +49,23 @@ def csrf_from(response):
 def html(response):
     """A response's body as text."""
     return response.get_data(as_text=True)
+
+
+@contextlib.contextmanager
+def sql_statements(database):
+    """Collect every statement ``database`` runs inside the block, as peewee QueryEvents
+    (sql, params, duration, exception), through peewee's own query hooks: the same on SQLite
+    and PostgreSQL."""
+    events = []
+    database.query_hooks.append(events.append)
+    try:
+        yield events
+    finally:
+        database.query_hooks.remove(events.append)
+
+
+def explain(database, sql, params=()):
+    """The engine's query plan for ``sql`` (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL)."""
+    import peewee
+    prefix = "EXPLAIN QUERY PLAN " if isinstance(database, peewee.SqliteDatabase) else "EXPLAIN "
+    return database.execute_sql(prefix + sql, params).fetchall()

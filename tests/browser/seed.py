@@ -2,8 +2,8 @@
 
 There is no HTTP way to create a ready professional or to link a child without going through
 other journeys, so these helpers run a small Python snippet in a **subprocess** against the
-server's instance folder and SQLite file (the same PORTAL_* settings the server uses; SQLite copes
-with the two processes). A subprocess, not this pytest process: the http tests re-bind the global
+server's instance folder and database (the same PORTAL_* settings the server uses: its SQLite file,
+or its PostgreSQL database under PORTAL_TEST_DATABASE_URL, named in <instance>/database_url). A subprocess, not this pytest process: the http tests re-bind the global
 Peewee database proxy, so binding it here could pull the rug from under them.
 
     from tests.browser import seed
@@ -54,7 +54,7 @@ def run(portal, code: str, **args) -> dict:
     """
     env = {**os.environ,
            "PORTAL_INSTANCE": str(portal.instance),
-           "PORTAL_DATABASE_URL": f"sqlite:///{portal.instance / 'portal.db'}",
+           "PORTAL_DATABASE_URL": (portal.instance / "database_url").read_text(),
            "PORTAL_SECRET_KEY": "browser-test-secret-key",
            "PORTAL_BASE_URL": portal.base_url,
            "PORTAL_PASSWORD_METHOD": "scrypt:1024:8:1",

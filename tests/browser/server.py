@@ -37,6 +37,19 @@ def _exit_after(minutes: float) -> None:
     os._exit(0)
 
 
+def database_url(instance: Path) -> str:
+    """The server's database: SQLite in its instance folder, or, with PORTAL_TEST_DATABASE_URL,
+    a fresh PostgreSQL database of its own. The URL is written to <instance>/database_url so the
+    seeding subprocesses (tests/browser/seed.py) open the same one."""
+    from tests import databases
+    if databases.postgres_url():
+        url = databases.fresh_database(f"portal_browser_{databases.worker()}")
+    else:
+        url = f"sqlite:///{instance / 'portal.db'}"
+    (instance / "database_url").write_text(url)
+    return url
+
+
 def main(argv=None) -> None:
     """Start the portal on a free local port and serve until told to stop."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,7 +68,7 @@ def main(argv=None) -> None:
     base_url = f"http://127.0.0.1:{server.server_port}"
     os.environ.update({
         "PORTAL_INSTANCE": str(instance),
-        "PORTAL_DATABASE_URL": f"sqlite:///{instance / 'portal.db'}",
+        "PORTAL_DATABASE_URL": database_url(instance),
         "PORTAL_SECRET_KEY": "browser-test-secret-key",
         "PORTAL_BASE_URL": base_url,
         "PORTAL_PASSWORD_METHOD": FAST_PASSWORD_METHOD,

@@ -8,7 +8,7 @@ import pytest
 import models
 from models import Link, Person
 from services.people import people
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, sql_statements
 
 INTRO = ("This area allows you to complete Special Educational Needs and Disabilities actions for "
          "children and young people you are working with.")
@@ -157,19 +157,11 @@ def test_odd_page_numbers_are_clamped(app, client, pro, page, first):
 def test_five_thousand_linked_people_take_two_queries(app, client, pro):
     """The list is one COUNT and one joined SELECT with LIMIT, whatever the number of links."""
     _bulk(app, pro, 5000)
-    statements = []
     with app.app_context():
-        database = models.db.obj
-        database.connect(reuse_if_open=True)
-
-        def trace(sql):
-            if "person" in sql.lower() and sql.lstrip().upper().startswith("SELECT"):
-                statements.append(sql)
-        database.connection().set_trace_callback(trace)
-        try:
+        with sql_statements(models.db.obj) as events:
             result = people.linked_people(pro, search="Zzchild04", page=3)
-        finally:
-            database.connection().set_trace_callback(None)
+    statements = [e.sql for e in events
+                  if "person" in e.sql.lower() and e.sql.lstrip().upper().startswith("SELECT")]
     assert result.total == 1000 and len(result.rows) == 50
     assert result.rows[0].forename == "Zzchild04100"
     assert len(statements) == 2

@@ -9,6 +9,7 @@ import pytest
 import models
 from models import Case, Person
 from services.cases import caseload
+from tests.helpers import explain, sql_statements
 from tests.http.team_helpers import TODAY, case_for, person
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -117,26 +118,20 @@ def test_paging_fifty_per_page_and_odd_page_numbers(app, client, officer):
 
 def test_ten_thousand_cases_take_one_count_and_one_select(app, client, officer):
     _bulk_cases(app, 10000, officer=officer.id)
-    statements = []
     with app.app_context():
         database = models.db.obj
-        database.connect(reuse_if_open=True)
-
-        def trace(sql):
-            if sql.lstrip().upper().startswith("SELECT") and '"case"' in sql.lower():
-                statements.append(sql)
-        database.connection().set_trace_callback(trace)
-        try:
+        with sql_statements(database) as events:
             filters = caseload.CaseloadFilters(search="Zzchild04", officer="mine", due="week")
             result = caseload.caseload(officer, filters, page=2, today=TODAY)
-        finally:
-            database.connection().set_trace_callback(None)
-        plan = database.execute_sql("EXPLAIN QUERY PLAN " + statements[-1].replace("?", "NULL"))
+        selects = [e for e in events
+                   if e.sql.lstrip().upper().startswith("SELECT") and '"case"' in e.sql.lower()]
+        statements = [e.sql for e in selects]
+        plan = explain(database, selects[-1].sql, selects[-1].params)
     assert result.total == 70 and len(result.rows) == 20  # days 0..6 of each 100
     assert len(statements) == 2 and "LIMIT" in statements[1].upper()
     assert result.rows[0].person.forename.startswith("Zzchild04")
     assert result.rows[0].officer.id == officer.id and result.rows[0].deadline is not None
-    assert plan is not None
+    assert plan
     assert client.get("/team/?page=200").status_code == 200
 
 
