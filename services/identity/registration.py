@@ -4,7 +4,6 @@ verification as for everyone). No request objects.
 """
 from __future__ import annotations
 
-from models import User
 from services.identity import accounts
 from services.kernel.council import absolute_url
 
@@ -14,19 +13,13 @@ KINDS = {"parent": "Parent or carer", "young-person": "Young person (16 or over)
 def register_citizen(details, *, password_hash, answer_hash):
     """Register a parent/carer or young person (pending until the emailed link is followed).
 
-    Returns (user, outcome) like accounts.register_professional: "new", "pending" (the earlier
-    activation email is sent again) or "exists" (the owner is told someone tried). The caller
-    shows the same page for all three.
+    Returns (user, outcome) like accounts.register_professional: "new" (created, or a pending
+    account for the address replaced by this registration) or "exists" (the owner is told someone
+    tried). The caller shows the same page for both.
     """
     email = details["email"].strip().lower()
     existing = accounts.registered_user(email)  # a pending account is replaced (H1)
     if existing is not None:
-        if existing.status == "pending":
-            if existing.role == "citizen":
-                send_activation(existing)
-            else:
-                accounts.send_activation(existing)
-            return existing, "pending"
         accounts._mail(existing, "already-registered",
                        "Someone tried to register with your email address", user=existing,
                        login_link=absolute_url("auth.login"),
