@@ -17,6 +17,7 @@ from models import ChangeOfCircumstances, Organisation, User, UserSession, WorkP
 from services import audit, mail
 from services.identity import accounts
 from services.kernel import checks
+from services.people import links, role_links
 
 PERSONAL_FIELDS = ("title", "forename", "surname", "gender")
 WORK_FIELDS = ("professional_role", "house_number", "house_name", "building_name", "street",
@@ -100,14 +101,12 @@ def _work_snapshot(profile):
 
 def children_through(user, profile):
     """The children whose links end with this role (role_links.links_through), for its end page."""
-    from services.people import role_links
     return [link.person for link in role_links.links_through(user, profile)]
 
 
 def end_work_profile(user, profile, *, ip=""):
     """End a role and the links to children made through it (L1). Returns an error sentence when
     it is the user's last one (None when done)."""
-    from services.people import links, role_links
     with models.db.atomic():
         if len(active_work_profiles(user)) <= 1:
             return "You cannot end your only role. Add your new role first"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import models
-from models import Case, Document, FormInstance, Link, Person, Share, User
+from models import Case, Document, FormInstance, Link, Person, Share, Submission, User
 from services.kernel import clock
 from tests.helpers import csrf_from
 
@@ -64,6 +64,9 @@ class Family:
                 person=person, form_key=form_key, schema_version=1, author=author,
                 status=status, answers={},
                 submitted_at=models.utcnow() if status != "draft" else None)
+            if status != "draft":  # a submitted form always has its round 1 (what a share shows)
+                Submission.create(instance=instance, round=1, answers={}, schema_version=1,
+                                  submitted_by=author)
             if share_with is not None:
                 Share.create(person=person, recipient=share_with, instance=instance,
                              shared_by=self.officer)

@@ -578,6 +578,9 @@ def test_files_of_a_shared_form_download_for_the_recipient_only(app, client, pro
         attachment = Attachment.create(instance=theirs, field="upload.files",
                                        filename="report.pdf", stored_name="a" * 48,
                                        content_type="application/pdf", size=15)
+        # the file belongs to the submitted round that names it (what a share shows)
+        Submission.update(answers={"upload": {"files": [attachment.id]}}).where(
+            Submission.instance == theirs).execute()
     path = f"/forms/{theirs.id}/files/{attachment.id}"
     assert client.get(path).status_code == 404
     share(app, poppy, pro, instance=theirs)

@@ -102,6 +102,10 @@ EXPECTED = {
     "GET /team/accounts/<id:user_id>": officer_only(),
     "POST /team/accounts/<id:user_id>/reject": officer_only(),
     "POST /team/accounts/<id:user_id>/verify": officer_only(),
+    # Officers only; here profile_id is the owner's role and user_id the newcomer, so even the
+    # officer gets 404 (a role is confirmed only on its own account's page; the officer's success
+    # is in test_security_round2_organisations.py).
+    "POST /team/accounts/<id:user_id>/roles/<id:profile_id>/confirm": row(),
     "POST /team/advice/<id:advice_id>/remind": officer_only(),
     "GET /team/documents/<id:document_id>": officer_only(),
     "GET /team/people/<id:person_id>": officer_only(),
@@ -187,7 +191,7 @@ class People:
             profile = WorkProfile.create(user=u["owner"], professional_role="SENCo",
                                          organisation=self.org, street="1 Zz Street",
                                          town="Stockton", postcode="TS18 1AA",
-                                         work_phone="01642 000000")
+                                         work_phone="01642 000000", confirmed_at=models.utcnow())
             child = Person.create(forename="Zzpoppy", surname="Zzthompson",
                                   date_of_birth=dt.date(2016, 3, 27), created_by=u["owner"])
             Link.create(user=u["owner"], person=child, how="added")
@@ -254,9 +258,11 @@ class People:
                                            used_by=asker, used_at=models.utcnow(),
                                            how="parent", relationship="Mother",
                                            expires_at=models.utcnow() + dt.timedelta(days=7))
+            # a confirmed colleague (M2): checked by the SEN team, two-step on, membership confirmed
             granted = User.create(email=f"granted{child.id}@example.org", role="professional",
-                                  status="active")
-            WorkProfile.create(user=granted, professional_role="SENCo", organisation=self.org)
+                                  status="active", council_verified=True, two_step_method="email")
+            WorkProfile.create(user=granted, professional_role="SENCo", organisation=self.org,
+                               confirmed_at=models.utcnow())
             Link.create(user=granted, person=child, how="colleague", linked_by=u["owner"])
             Case.create(person=child, phase="assessment", officer=u["officer"],
                         request_received=dt.date.today() - dt.timedelta(days=10))

@@ -18,7 +18,7 @@ def world(app, make_user):
         link = Link.create(user=pro, person=child)
         Link.create(user=citizen, person=child, how="parent")
     return {"pro": pro, "citizen": citizen, "person_id": child.id, "user_id": pro.id,
-            "link_id": link.id, "code_id": 1, "request_id": 1}
+            "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1}
 
 
 def team_urls(app, world):
