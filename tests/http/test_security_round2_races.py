@@ -11,13 +11,13 @@ Engines: these run on the SQLite file by default. Set ``PORTAL_TEST_DATABASE_URL
 on PostgreSQL too; they carry the ``races`` mark (``pytest -m races``). Each thread makes its own
 requests (so its own app and request contexts and its own database connection).
 """
-import os
 import threading
 
 import pyotp
 import pytest
 
 import models
+from tests import databases
 from models import User
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
@@ -26,18 +26,20 @@ pytestmark = [pytest.mark.races,
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    """conftest's app, on PORTAL_TEST_DATABASE_URL when it is set."""
+def app(tmp_path, monkeypatch, postgres_test_url):
+    """conftest's app (this worker's PostgreSQL database under PORTAL_TEST_DATABASE_URL), with
+    the rate limits loosened so only the race decides."""
     monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
     from portal import create_app
-    url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    url = postgres_test_url or f"sqlite:///{tmp_path / 'test.db'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "DATABASE_URL": url,
                       "UPLOAD_DIR": str(tmp_path / "uploads"), "MAIL_DIR": str(tmp_path / "mail"),
                       "PASSWORD_METHOD": "scrypt:1024:8:1", "RATE_LIMIT_FACTOR": 10})
     with app.app_context():
-        if not url.startswith("sqlite"):
-            models.db.drop_tables(models.ALL_MODELS, safe=True, cascade=True)
-        models.create_tables()
+        if postgres_test_url:
+            databases.empty_all(models.db)  # tables made once per worker; rows from the last test go
+        else:
+            models.create_tables()
     yield app
     models.db.close()
 
