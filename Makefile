@@ -45,6 +45,7 @@ postgresql:
 	  echo "Installing Debian's postgresql for the PostgreSQL test run"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	  $$SUDO service postgresql stop >/dev/null 2>&1 || true; \
 	fi
 	@ls -d /usr/lib/postgresql/*/bin/initdb
 
