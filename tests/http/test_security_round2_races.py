@@ -21,8 +21,7 @@ from tests import databases
 from models import User
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
-pytestmark = [pytest.mark.races,
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")]
+pytestmark = pytest.mark.races
 
 
 @pytest.fixture
