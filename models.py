@@ -383,10 +383,10 @@ class Message(BaseModel):
 
 
 class Case(BaseModel):
-    """A child's EHC process as the SEN team records it: phase and the dates that drive the clock.
-
-    The statutory dates (decision due, final plan due, comment window...) are never stored; they
-    are computed from these facts by ``services.cases.statutory.key_dates`` (DESIGN.md §2).
+    """A child's EHC process. What happened is the list of CaseEvents (the source of truth); the
+    columns below from ``phase`` to ``next_step`` are a projection of those events, rewritten
+    only by ``services.cases.events.project`` so the caseload and the dashboard can filter and
+    sort in SQL. Nothing else writes them (DESIGN.md §11; docs/decisions.md "The case as events").
     """
     person = ForeignKeyField(Person, backref="cases", unique=True, on_delete="CASCADE")
     phase = CharField(max_length=12, default="request", index=True)  # request|assessment|plan|review|closed
@@ -402,8 +402,25 @@ class Case(BaseModel):
     annual_review_held = DateField(null=True)  # the most recent review meeting
     annual_review_decision = DateField(null=True)  # the LA's decision after that meeting
     next_deadline = DateField(null=True, index=True)  # denormalised for the caseload's sort/filter
+    next_step = CharField(max_length=30, default="")  # the KeyDate key next_deadline belongs to
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+
+class CaseEvent(BaseModel):
+    """One statutory fact of a case: what happened (``kind``, with its ``outcome``), on which UK
+    date, who recorded it and how. Kinds, outcomes and the rules they drive live in
+    ``services.cases.rules``; events are written only by ``services.cases.events``."""
+    case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    outcome = CharField(max_length=30, default="")
+    on = DateField()  # the UK date it happened (not when it was typed in)
+    detail = JSONField(default=dict)  # reason, how a request came, the form, the letter...
+    recorded_by = ForeignKeyField(User, null=True, backref="case_events", on_delete="SET NULL")
+    recorded_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "on"), False), (("kind", "on"), False))
 
 
 class AdviceRequest(BaseModel):
@@ -505,7 +522,7 @@ class ReferenceCode(BaseModel):
 ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
-    Submission, Message, Case, AdviceRequest, Document, Share, FormReview, DraftAccess,
+    Submission, Message, Case, CaseEvent, AdviceRequest, Document, Share, FormReview, DraftAccess,
     ReferenceCode, SignInLock, RegistrationDraft,
 ]
 

@@ -25,6 +25,7 @@ from blueprints import (
 from engine import load_registry
 from engine.schema import check_directory
 from services import demo, mail
+from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
@@ -181,8 +182,11 @@ def _register_cli(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create every table (safe to run again)."""
+        """Create every table and upgrade older data (safe to run again)."""
         models.create_tables()
+        converted = case_events.convert_all_legacy()
+        if converted:
+            click.echo(f"Cases recorded the old way became {converted} case events.")
         click.echo("Database ready.")
 
     @app.cli.command("demo")

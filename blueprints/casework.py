@@ -213,7 +213,7 @@ def upload_document(person_id):
             document = documents.upload(
                 person, officer=_me(), kind=values.get("kind", ""), title=values.get("title", ""),
                 filename=file.filename if file else "", stream=file.stream if file else None,
-                issue=values.get("issue") == "yes",
+                issue=values.get("issue") == "yes", early_reason=values.get("early_reason", "")[:2000],
                 upload_dir=current_app.config["UPLOAD_DIR"],
                 max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
                 today=clock.uk_today(), ip=client_ip())

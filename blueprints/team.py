@@ -13,7 +13,7 @@ from flask_login import current_user
 from blueprints.fields import PersonForm, read_date, typed_date
 from blueprints.web import access, client_ip, flash_success, form_errors, render
 from models import WorkProfile
-from services.cases import admin, statutory, trail
+from services.cases import admin, events, rules, statutory, trail
 # The views caseload, dashboard, merge and officers share these modules' names.
 from services.cases import caseload as caseload_service, dashboard as dashboard_service
 from services.cases import merge as merge_service
@@ -42,7 +42,7 @@ def _anchor(name):
     """Where an error summary link lands for a field (a date's first input)."""
     return f"{name}-day" if name in DATE_FIELDS else name
 
-DATE_FIELDS = {name for name, _, kind in statutory.FACTS if kind == "date"} | {"request-received"}
+DATE_FIELDS = {"on", "request-received"}
 
 # --- Caseload and People to match --------------------------------------------------------------
 
@@ -79,7 +79,7 @@ def dashboard():
     return render("team/dashboard.html", numbers=dashboard_service.dashboard(today), today=today,
                   week_end=today + caseload_service.WEEK,
                   days_text=caseload_service.days_text,
-                  decision_due=lambda case: case.request_received + statutory.DECISION_TO_ASSESS)
+                  decision_due=lambda case: rules.PERIODS["decision"].due(case.request_received))
 
 # --- Officers ----------------------------------------------------------------------------------
 
@@ -172,7 +172,9 @@ def _case_page(person, *, errors=None, typed=None, status=200):
         "team/case.html", person=person, case=case, today=today,
         key_dates=statutory.key_dates(case, today) if case else [],
         comment_window=statutory.comment_window(case, today) if case else (False, None),
-        links=links.links_of(person), officers=officers_service.officers(), phases=vocab.PHASES,
+        history=statutory.events_of(case) if case else [], kind_labels=rules.KIND_LABELS,
+        outcome_label=rules.outcome_label, phase_labels=vocab.PHASE_LABELS,
+        links=links.links_of(person), officers=officers_service.officers(),
         trail=trail.audit_trail(person.id), casework=case_page.casework(person, today),
         # The casework partials on this page name forms, statuses and times with these.
         form_title=messages.form_title, uk_time=clock.uk_time,
@@ -212,50 +214,47 @@ def details(person_id):
 @bp.route("/people/<id:person_id>/open-case", methods=["GET", "POST"])
 @access("officer")
 def open_case(person_id):
-    """Open a case: the date the request was received and the officer it is assigned to."""
+    """Record a request that came by post or email (its date starts the clock) and open a case."""
     person = _person_or_404(person_id)
     if statutory.case_for(person) is not None:
         flash_success("This child already has a case.")
         return redirect(_case_url(person), 303)
-    errors, typed, chosen = {}, typed_date(None), str(_me().id)
+    errors, typed, chosen, how = {}, typed_date(None), str(_me().id), "post"
     if request.method == "GET":
         admin.record_view(_me(), person, "open-case", ip=client_ip())
     else:
         received, typed, problem = _date("request-received", "Date the request was received",
                                          required=True)
-        chosen = request.form.get("officer", "")[:20]
+        chosen, how = request.form.get("officer", "")[:20], request.form.get("how", "")[:20]
         assigned = officers_service.officer_by_id(chosen)
-        errors = {k: v for k, v in (("request-received-day", problem),
-                                    ("officer", None if assigned or chosen == "" else
-                                     "Select an officer from the list")) if v}
+        errors = {k: v for k, v in (
+            ("request-received-day", problem),
+            ("how", None if how in dict(rules.REQUEST_ROUTES) else "Select how the request came"),
+            ("officer", None if assigned or chosen == "" else "Select an officer from the list"))
+            if v}
         if not errors:
-            _case, problem = admin.open_case(_me(), person, request_received=received,
+            _case, problem = admin.open_case(_me(), person, request_received=received, how=how,
                                              assigned=assigned, ip=client_ip(),
                                              today=clock.uk_today())
-            flash_success(problem or "The case has been opened.")
+            flash_success(problem or "The request has been recorded and the case opened.")
             return redirect(_case_url(person), 303)
     return render("team/open_case.html", person=person, errors=errors, typed=typed,
-                  chosen=chosen, officers=officers_service.officers(),
-                  status=422 if errors else 200)
+                  chosen=chosen, how=how, routes=rules.REQUEST_ROUTES,
+                  officers=officers_service.officers(), status=422 if errors else 200)
 
 
 @bp.route("/people/<id:person_id>/case", methods=["POST"])
 @access("officer")
 def update_case(person_id):
-    """Save the phase and the officer of a case."""
+    """Assign the case to an officer (the phase follows from what has happened)."""
     person = _person_or_404(person_id)
     case = statutory.case_for(person) or abort(404)
-    phase = request.form.get("phase", "")[:20]
     chosen = request.form.get("officer", "")[:20]
     assigned = officers_service.officer_by_id(chosen)
-    errors = {k: v for k, v in (("phase", admin.phase_problem(phase)),
-                                ("officer", None if assigned or chosen == "" else
-                                 "Select an officer from the list")) if v}
-    if errors:
-        return _case_page(person, errors=errors, typed={"phase": phase, "officer": chosen},
-                          status=422)
-    if admin.update_case(_me(), case, phase=phase, assigned=assigned, ip=client_ip(),
-                         today=clock.uk_today()):
+    if not assigned and chosen != "":
+        return _case_page(person, errors={"officer": "Select an officer from the list"},
+                          typed={"officer": chosen}, status=422)
+    if admin.assign(_me(), case, assigned, ip=client_ip()):
         flash_success("The case has been updated.")
     return redirect(_case_url(person, "case"), 303)
 
@@ -263,38 +262,93 @@ def update_case(person_id):
 @bp.route("/people/<id:person_id>/key-dates", methods=["GET", "POST"])
 @access("officer")
 def key_dates(person_id):
-    """Record key dates and decisions; the statutory dates follow from them."""
+    """Record what happened (one event); the phase and the statutory dates follow from it."""
     person = _person_or_404(person_id)
     case = statutory.case_for(person) or abort(404)
-    facts, errors = admin.case_facts(case), {}
-    typed = {name: typed_date(facts[name]) for name in DATE_FIELDS if name in facts}
+    kinds = events.available_kinds(case)
     if request.method == "GET":
         admin.record_view(_me(), person, "key-dates", ip=client_ip())
-    else:
-        facts, typed, errors = _read_facts()
-        if not errors:
-            errors = statutory.fact_problems(facts, clock.uk_today())
-        if not errors:
-            if admin.record_facts(_me(), case, facts, ip=client_ip(), today=clock.uk_today()):
-                flash_success("The key dates have been saved.")
+        kind = request.args.get("kind", "")
+        return _event_page(person, case, kinds, kind if kind in rules.KIND else "")
+    posted = _read_event()
+    errors = posted.pop("errors")
+    if not errors:
+        event, errors = events.record(_me(), person, ip=client_ip(), today=clock.uk_today(),
+                                      **posted)
+        if event is not None:
+            flash_success(f"Recorded: {rules.KIND_LABELS[event.kind]}.")
             return redirect(_case_url(person, "key-dates"), 303)
-    return render("team/key_dates.html", person=person, case=case, facts=facts, typed=typed,
-                  errors={_anchor(k): v for k, v in errors.items()}, field_errors=errors,
-                  fields=statutory.FACTS, decisions=statutory.DECISIONS,
-                  status=422 if errors else 200)
+    return _event_page(person, case, kinds, posted["kind"], errors=errors, status=422)
 
-def _read_facts():
-    facts, typed, errors = {}, {}, {}
-    for name, label, kind in statutory.FACTS:
-        if kind == "date":
-            facts[name], typed[name], problem = _date(name, label)
-        else:
-            facts[name] = request.form.get(name, "")[:10]
-            problem = (None if facts[name] in ("", "yes", "no")
-                       else f"Select Yes or No for {label[0].lower()}{label[1:]}")
-        if problem:
-            errors[name] = problem
-    return facts, typed, errors
+
+@bp.route("/people/<id:person_id>/events/<id:event_id>", methods=["GET", "POST"])
+@access("officer")
+def change_event(person_id, event_id):
+    """Correct a mistyped event (its date, outcome or reason); the change is audited."""
+    person = _person_or_404(person_id)
+    case = statutory.case_for(person) or abort(404)
+    event = events.event_in(case, event_id) or abort(404)
+    errors = {}
+    if request.method == "POST":
+        posted = _read_event(event.kind)
+        errors = posted.pop("errors") or events.change(
+            _me(), event, on=posted["on"], outcome=posted["outcome"],
+            reason=posted["detail"].get("reason", ""), ip=client_ip(), today=clock.uk_today())
+        if not errors:
+            flash_success(f"{rules.KIND_LABELS[event.kind]}: the change has been saved.")
+            return redirect(_case_url(person, "key-dates"), 303)
+    return _event_page(person, case, [], event.kind, event=event, errors=errors,
+                       status=422 if errors else 200)
+
+
+@bp.route("/people/<id:person_id>/events/<id:event_id>/remove", methods=["POST"])
+@access("officer")
+def remove_event(person_id, event_id):
+    """Take back the latest event when it was recorded by mistake (audited)."""
+    person = _person_or_404(person_id)
+    case = statutory.case_for(person) or abort(404)
+    event = events.event_in(case, event_id) or abort(404)
+    problem = events.remove(_me(), event, ip=client_ip(), today=clock.uk_today())
+    if problem:
+        return _event_page(person, case, [], event.kind, event=event,
+                           errors={"remove": problem}, status=422)
+    flash_success(f"Removed: {rules.KIND_LABELS[event.kind]}.")
+    return redirect(_case_url(person, "key-dates"), 303)
+
+
+def _event_page(person, case, kinds, kind, *, event=None, errors=None, status=200):
+    typed = (_typed_event() if request.method == "POST" else
+             {"on": typed_date(event.on if event else None),
+              "outcome": event.outcome if event else "",
+              "reason": (event.detail or {}).get("reason", "") if event else "",
+              "early_reason": "", "how": "post"})
+    open_, closes = statutory.comment_window(case, clock.uk_today())
+    return render("team/key_dates.html", person=person, case=case, kinds=kinds,
+                  kind=rules.KIND.get(kind), event=event, typed=typed,
+                  errors={_anchor(k): v for k, v in (errors or {}).items()},
+                  field_errors=errors or {}, routes=rules.REQUEST_ROUTES,
+                  window_closes=closes if open_ else None,
+                  latest=(statutory.events_of(case) or [None])[-1], status=status)
+
+
+def _typed_event():
+    form = request.form
+    return {"on": {p: form.get(f"on-{p}", "")[:20] for p in ("day", "month", "year")},
+            **{k: form.get(k, "")[:events.DETAIL_TEXT_MAX]
+               for k in ("outcome", "reason", "early_reason", "how")}}
+
+
+def _read_event(kind=None):
+    """The posted event: {kind, on, outcome, detail, errors} (errors: the date's own problem)."""
+    kind = kind or request.form.get("kind", "")[:30]
+    label = rules.KIND_LABELS.get(kind, "Date")
+    on, _typed, problem = _date("on", f"Date of the {label[0].lower()}{label[1:]}")
+    typed = _typed_event()
+    detail = {k: typed[k] for k in ("reason", "early_reason") if typed[k].strip()}
+    if kind == "request":
+        detail["how"] = typed["how"] if typed["how"] in dict(rules.REQUEST_ROUTES) else "post"
+    return {"kind": kind, "on": on, "outcome": typed["outcome"][:30], "detail": detail,
+            "errors": {"on": problem} if problem else {}}
 
 # --- Linking professionals and parents ---------------------------------------------------------
 

@@ -21,6 +21,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from services import limits
 from services.casework import messages
 from services.forms import uploads
+from services.kernel import clock
 from services.kernel.paging import parse_id
 
 PUBLIC = "public"
@@ -213,6 +214,7 @@ def init_app(app):
     app.add_template_filter(filesize)
     app.add_template_filter(file_types)
     app.add_template_filter(nl2br)
+    app.add_template_filter(clock.long_date, "long_date")
     app.add_template_global(condition_text)
 
     @app.route("/council.css")

@@ -6,7 +6,7 @@ import pyotp
 
 import models
 from models import Case, Link, Organisation, Person, User, WorkProfile, utcnow
-from services.cases import statutory
+from services.cases import events
 from services.casework import advice, documents, messages
 from services.forms import pdf
 from services.identity import accounts
@@ -97,6 +97,7 @@ DEMO_CHILDREN = (
     ("Zztheodore", "Zzthompson", "2002-06-14", "Zz Bader Primary", "Male"),
     ("Veruca", "ZzHolet", "2003-01-01", "Zz Bader Primary", "Female"),
     ("Zzarlo", "Zzbeetroot", "2021-03-15", "Zz Little Acorns Nursery", "Male"),
+    ("Zzmilo", "Zzokafor", "2016-11-03", "Zz Bader Primary", "Male"),
 )
 
 
@@ -152,27 +153,30 @@ def _cases(officer, officer2):
     def child(forename, surname):
         return Person.get((Person.forename == forename) & (Person.surname == surname))
 
-    def case(person, who, phase, **facts):
-        statutory.save_case(Case(person=person), today, officer=who, phase=phase, **facts)
+    def case(person, who, steps):
+        """Build the case through the same event functions officers use (no phase is set)."""
+        events.record_all(who, person, steps, today=today)
+        Case.update(officer=who).where(Case.person == person.id).execute()
 
-    case(child("Zzarlo", "Zzbeetroot"), officer, "request", request_received=today - days(20))
-    case(child("Zztheodore", "Zzthompson"), officer2, "request",
-         request_received=today - days(44))  # decision whether to assess overdue by 2 days
+    case(child("Zzarlo", "Zzbeetroot"), officer, [("request", today - days(20))])
+    case(child("Zztheodore", "Zzthompson"), officer2,
+         [("request", today - days(44))])  # decision whether to assess overdue by 2 days
     request = today - weeks(12)
-    case(child("Zzpoppy", "Zzthompson"), officer, "assessment", request_received=request,
-         decision_to_assess="yes", decision_date=request + weeks(5),
-         assessment_start=request + weeks(5))
+    case(child("Zzpoppy", "Zzthompson"), officer,
+         [("request", request), ("assess-decision", request + weeks(5), "yes")])
     request = today - weeks(19)
-    case(child("zzEbony", "zzRoberts"), officer2, "plan", request_received=request,
-         decision_to_assess="yes", decision_date=request + weeks(6),
-         assessment_start=request + weeks(6), decision_to_issue="yes",
-         decision_to_issue_date=request + weeks(15), draft_plan_issued=today - days(5))
+    case(child("zzEbony", "zzRoberts"), officer2,
+         [("request", request), ("assess-decision", request + weeks(6), "yes"),
+          ("issue-decision", request + weeks(15), "yes")])  # the draft: _families_and_casework
     issued = today - days(340)
-    case(child("Veruca", "ZzHolet"), officer, "review", request_received=issued - weeks(19),
-         decision_to_assess="yes", decision_date=issued - weeks(15),
-         assessment_start=issued - weeks(15), decision_to_issue="yes",
-         decision_to_issue_date=issued - weeks(6), draft_plan_issued=issued - weeks(3),
-         final_plan_issued=issued)
+    case(child("Veruca", "ZzHolet"), officer,
+         [("request", issued - weeks(19)), ("assess-decision", issued - weeks(15), "yes"),
+          ("issue-decision", issued - weeks(6), "yes"), ("draft-plan", issued - weeks(3)),
+          ("family-response", issued - weeks(1), "no-comments"), ("final-plan", issued)])
+    request = today - weeks(9)
+    case(child("Zzmilo", "Zzokafor"), officer2,
+         [("request", request), ("assess-decision", request + weeks(5), "no",
+                                 {"reason": "The school's SEN support plan is meeting needs"})])
     psychologist = User.get(User.email == "psychologist@demo.example")
     duplicate = Person.create(forename="Zzpoppy", surname="Zzthompson", gender="Female",
                               date_of_birth=dt.date(2012, 10, 8), current_school="Zz Bader Primary",

@@ -5,8 +5,9 @@ The shared password of test accounts, and what tests read back from the outbox a
 import contextlib
 import re
 
-from models import Outbox
+from models import Case, Outbox
 from services import mail
+from services.cases import events
 
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -69,3 +70,12 @@ def explain(database, sql, params=()):
     import peewee
     prefix = "EXPLAIN QUERY PLAN " if isinstance(database, peewee.SqliteDatabase) else "EXPLAIN "
     return database.execute_sql(prefix + sql, params).fetchall()
+
+
+def legacy_case(person, today, **columns):
+    """A Case written the way releases before case events did (phase and date columns), then
+    upgraded by ``services.cases.events.convert_legacy`` — what ``flask init-db`` runs. Call in
+    an app context; returns the fresh Case."""
+    case = Case.create(person=person, **columns)
+    events.convert_legacy(case, today=today)
+    return Case.get_by_id(case.id)

@@ -1,15 +1,14 @@
-"""A child's case, administered by the SEN team: open it, change its phase and officer, record
-its statutory facts; and the audit of officers viewing a child's pages.
+"""A child's case, administered by the SEN team: open it with a request that came by post or
+email, assign its officer; and the audit of officers viewing a child's pages. What happens on the
+case is recorded by ``services.cases.events``.
 
 Every change is one transaction with its audit event. Views pass ``today`` in.
 """
-import datetime as dt
-
 import models
-from models import Person, User
+from models import Case, Person, User, utcnow
 from services import audit
-from services.cases import statutory
-from services.kernel import paging, vocab
+from services.cases import events, statutory
+from services.kernel import paging
 
 
 def person_by_id(person_id):
@@ -27,16 +26,22 @@ def record_view(officer, person, what, *, ip=""):
                      object_id=person.id, person_id=person.id, page=what)
 
 
-def open_case(officer, person, *, request_received, assigned=None, ip="", today):
-    """Open a case for ``person`` (also matching a record a professional added).
+def open_case(officer, person, *, request_received, how="post", assigned=None, ip="", today):
+    """Record a request that reached the team another way (post, email...) and so open the case.
 
     Returns (case, None), or (None, message) when the person already has a case.
     """
     with models.db.atomic():
         if statutory.case_for(person) is not None:
             return None, "This child already has a case"
-        case = statutory.open_case(person, request_received=request_received, officer=assigned,
-                               today=today)
+        event, found = events.record(officer, person, "request", request_received,
+                                     detail={"how": how}, ip=ip, today=today)
+        if found:
+            return None, next(iter(found.values()))
+        case = event.case
+        if assigned is not None:
+            Case.update(officer=assigned).where(Case.id == case.id).execute()
+            case.officer = assigned
         Person.update(needs_matching=False).where(Person.id == person.id).execute()
         person.needs_matching = False
         audit.record("case-opened", user=officer, ip=ip, object_type="case", object_id=case.id,
@@ -45,48 +50,16 @@ def open_case(officer, person, *, request_received, assigned=None, ip="", today)
     return case, None
 
 
-def phase_problem(phase):
-    return None if phase in vocab.PHASE_LABELS else "Select a phase from the list"
-
-
-def update_case(officer, case, *, phase, assigned, ip="", today):
-    """Change the phase and the officer of a case; audited with before and after."""
-    new = {"phase": phase, "officer": assigned.id if assigned else None}
-    old = {"phase": case.phase, "officer": case.officer_id}
-    changed = {k for k in new if new[k] != old[k]}
-    if not changed:
+def assign(officer, case, assigned, *, ip=""):
+    """Give the case to an officer (or nobody); audited with before and after. Returns changes."""
+    new, old = (assigned.id if assigned else None), case.officer_id
+    if new == old:
         return {}
     names = {u.id: u.display_name for u in User.select().where(
-        User.id.in_([v for v in (new["officer"], old["officer"]) if v]))}
-    changes = {}
-    if "phase" in changed:
-        changes["phase"] = [vocab.PHASE_LABELS.get(old["phase"], old["phase"]),
-                            vocab.PHASE_LABELS[phase]]
-    if "officer" in changed:
-        changes["officer"] = [names.get(old["officer"], "Nobody"),
-                              names.get(new["officer"], "Nobody")]
+        User.id.in_([v for v in (new, old) if v]))}
+    changes = {"officer": [names.get(old, "Nobody"), names.get(new, "Nobody")]}
     with models.db.atomic():
-        statutory.save_case(case, today, phase=phase, officer=assigned)
+        Case.update(officer=new, updated_at=utcnow()).where(Case.id == case.id).execute()
         audit.record("case-changed", user=officer, ip=ip, object_type="case", object_id=case.id,
                      person_id=case.person_id, changes=changes)
-    return changes
-
-
-def case_facts(case):
-    """The recorded facts of a case, as the key-dates form holds them."""
-    return {name: getattr(case, name) for name, _, _ in statutory.FACTS}
-
-
-def record_facts(officer, case, facts, *, ip="", today):
-    """Save key dates and decisions (already checked with statutory.fact_problems); audit changes."""
-    def text(value):
-        return value.isoformat() if isinstance(value, dt.date) else (value or "")
-    changes = {name: [text(getattr(case, name)), text(facts[name])]
-               for name, _, _ in statutory.FACTS if getattr(case, name) != facts[name]}
-    if not changes:
-        return changes
-    with models.db.atomic():
-        statutory.save_case(case, today, **facts)
-        audit.record("case-dates-recorded", user=officer, ip=ip, object_type="case",
-                     object_id=case.id, person_id=case.person_id, changes=changes)
     return changes

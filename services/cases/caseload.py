@@ -83,7 +83,7 @@ def caseload(me, filters, *, page=1, today, per_page=PAGE_SIZE):
 
     One COUNT and one joined SELECT (Case, Person, officer) with LIMIT/OFFSET on indexed
     columns. Each row is a Case with ``.person`` and ``.officer`` loaded and ``.deadline``
-    (the next KeyDate, computed in Python from the row: no further queries).
+    (the next KeyDate, from the projection the case's events keep: no further queries).
     """
     where = _caseload_where(me, filters, today)
     total = Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
@@ -99,7 +99,7 @@ def caseload(me, filters, *, page=1, today, per_page=PAGE_SIZE):
              .limit(per_page).offset((number - 1) * per_page))
     rows = list(query)
     for case in rows:
-        case.deadline = None if case.phase == "closed" else statutory.next_deadline(case, today)
+        case.deadline = statutory.stored_deadline(case)
     return Page(rows, total, number, per_page, {"filters": filters})
 
 

@@ -1,35 +1,19 @@
-"""Cases and the statutory clock (DESIGN.md §2: SEND Regulations 2014, Code of Practice 2015).
+"""Cases and the statutory clock (DESIGN.md §2 and §11).
 
-The clock is computed, never stored: ``key_dates(case, today)`` turns the facts the SEN team
-records (request received, decisions, plans issued, reviews held) into the dates each step is due
-by, with "due in N days" / "overdue by N days". Periods are calendar weeks and months: the
-regulations count weekends and bank holidays like any other day.
+What happened to a case is its list of CaseEvents; everything else — the phase, each key date,
+"due in N days" / "overdue by N days", the next deadline — is computed here from those events and
+the periods in ``services.cases.rules``. ``state(events)`` folds the events into the facts of the
+current round; ``key_dates(case, today)`` turns the facts into milestones.
 """
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import models
-from models import Case, utcnow
+from models import Case, CaseEvent
+from services.cases import rules
+from services.cases.rules import PERIODS, add_months  # noqa: F401  (add_months: one definition)
 from services.kernel import clock
 
-DECISION_TO_ASSESS = dt.timedelta(weeks=6)  # reg 4(2)/5(1)
-NOTICE_NOT_TO_ISSUE = dt.timedelta(weeks=16)  # reg 10(1)
-COMMENT_WINDOW = dt.timedelta(days=15)  # reg 13(1)(b): at least 15 days
-FINAL_PLAN = dt.timedelta(weeks=20)  # reg 13(2)
-REVIEW_DECISION_AFTER = dt.timedelta(weeks=4)  # reg 20(10)
-
-
-
-def add_months(day, months):
-    """The same day ``months`` later; the 29th-31st fall back to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: every month has a 28th
+COMMENT_WINDOW = dt.timedelta(days=PERIODS["comments"].days)
 
 
 def describe_days(days):
@@ -49,15 +33,16 @@ class KeyDate:
     happened: dt.date | None = None
     due: dt.date | None = None
     rule: str = ""
+    excepted: str = ""  # the Code's exception that stops lateness counting, when one applies
 
     def days_left(self, today):
         return None if self.due is None else (self.due - today).days
 
     def status(self, today):
-        """done | late (done after its due date) | pending | overdue | recorded (no deadline)."""
+        """done | late | excepted (late, with an exception) | pending | overdue | recorded."""
         if self.happened:
             if self.due and self.happened > self.due:
-                return "late"
+                return "excepted" if self.excepted else "late"
             return "done" if self.due else "recorded"
         if self.due is None:
             return "recorded"
@@ -66,8 +51,9 @@ class KeyDate:
     def describe(self, today):
         """Plain English for the key-dates panel."""
         status = self.status(today)
-        if status == "late":
-            return f"{(self.happened - self.due).days} days after the statutory date"
+        if status in ("late", "excepted"):
+            late = f"{(self.happened - self.due).days} days after the statutory date"
+            return f"{late} (exception: {self.excepted})" if self.excepted else late
         if status == "done":
             return "on time"
         if status in ("pending", "overdue"):
@@ -75,171 +61,240 @@ class KeyDate:
         return ""
 
 
-def key_dates(case, today=None):
-    """Every milestone of ``case`` that applies now, in process order (DESIGN.md §2)."""
-    today = today or clock.uk_today()
-    request = case.request_received
-    dates = [KeyDate("request", "Request for assessment received", happened=request)]
-    if request is None:
+# --- Folding the events ---------------------------------------------------------------------------
+
+@dataclass
+class State:
+    """The facts of a case's current round, folded from its events in date order."""
+    request: CaseEvent | None = None
+    assess: CaseEvent | None = None
+    issue: CaseEvent | None = None
+    draft: CaseEvent | None = None
+    response: CaseEvent | None = None
+    final: CaseEvent | None = None
+    plan_start: dt.date | None = None  # final plan or transfer in: the annual review counts from it
+    meetings: list = field(default_factory=list)  # review meetings, oldest first
+    report: CaseEvent | None = None  # for the last meeting
+    review_decision: CaseEvent | None = None  # for the last meeting
+    proposed: CaseEvent | None = None
+    amended: CaseEvent | None = None
+    amended_plans: list = field(default_factory=list)
+    ended: CaseEvent | None = None  # plan ceased or transferred out
+    exceptions: list = field(default_factory=list)  # in this request round
+
+    @property
+    def phase(self):
+        if self.ended is not None:
+            return "closed"
+        if self.plan_start is not None:
+            return "review"
+        if self.assess is not None and self.assess.outcome == "no":
+            return "closed"
+        if self.issue is not None:
+            return "closed" if self.issue.outcome == "no" else "plan"
+        if self.assess is not None:
+            return "assessment"
+        return "request"
+
+    @property
+    def last_meeting(self):
+        return self.meetings[-1] if self.meetings else None
+
+
+def ordered(events):
+    return sorted(events, key=lambda e: (e.on, e.recorded_at or dt.datetime.min, e.id or 0))
+
+
+def state(events):
+    """The State of a case from its events (any order)."""
+    s = State()
+    for event in ordered(events):
+        kind = event.kind
+        if kind == "request":
+            # A new request (after a refusal, or for a closed case) starts a new round.
+            s = State(request=event, plan_start=None if s.ended else s.plan_start,
+                      meetings=[] if s.ended else s.meetings)
+        elif kind == "assess-decision":
+            s.assess = event
+        elif kind == "issue-decision":
+            s.issue = event
+        elif kind == "draft-plan":
+            s.draft, s.response = event, None
+        elif kind == "family-response":
+            s.response = event
+        elif kind == "final-plan":
+            s.final, s.plan_start, s.ended = event, event.on, None
+        elif kind == "transfer-in":
+            s.plan_start, s.ended = event.on, None
+        elif kind == "review-meeting":
+            s.meetings.append(event)
+            s.report = s.review_decision = s.proposed = s.amended = None
+        elif kind == "review-report":
+            s.report = event
+        elif kind == "review-decision":
+            s.review_decision = event
+        elif kind == "amendment-proposed":
+            s.proposed, s.amended = event, None
+        elif kind == "amended-plan":
+            s.amended = event
+            s.amended_plans.append(event)
+        elif kind in ("plan-ceased", "transfer-out"):
+            s.ended = event
+        elif kind == "exception":
+            s.exceptions.append(event)
+    return s
+
+
+def events_of(case):
+    """The case's events in date order (cached on the case object for one request)."""
+    cached = getattr(case, "_events", None)
+    if cached is None:
+        cached = ordered(CaseEvent.select().where(CaseEvent.case == case.id)) if case.id else []
+        case._events = cached
+    return cached
+
+
+def case_state(case):
+    return state(events_of(case))
+
+
+def phase(case):
+    return case_state(case).phase
+
+
+# --- Key dates ------------------------------------------------------------------------------------
+
+def date_of(event):
+    return event.on if event is not None else None
+
+
+def _exception_text(s):
+    return "; ".join(rules.outcome_label("exception", e.outcome) for e in s.exceptions)
+
+
+def _request_dates(s):
+    request = s.request.on
+    excepted = _exception_text(s)
+    p = PERIODS
+    dates = [KeyDate("request", rules.KIND_LABELS["request"], happened=request)]
+    dates.append(KeyDate("decision", p["decision"].label, happened=date_of(s.assess),
+                         due=p["decision"].due(request), rule=p["decision"].rule,
+                         excepted=excepted))
+    if s.assess is None or s.assess.outcome == "no":
         return dates
-    dates.append(KeyDate(
-        "decision", "Decision whether to assess", happened=case.decision_date,
-        due=request + DECISION_TO_ASSESS, rule="6 weeks from the request"))
-    if case.decision_to_assess == "no":
+    dates.append(KeyDate("decision-to-issue", p["decision-to-issue"].label, happened=date_of(s.issue),
+                         due=p["decision-to-issue"].due(request),
+                         rule=p["decision-to-issue"].rule, excepted=excepted))
+    if s.issue is not None and s.issue.outcome == "no":
         return dates
-    dates.append(KeyDate("assessment-start", "Assessment started", happened=case.assessment_start))
-    dates.append(KeyDate(
-        "decision-to-issue", "Decision whether to issue an EHC plan",
-        happened=case.decision_to_issue_date if case.decision_to_issue else None,
-        due=request + NOTICE_NOT_TO_ISSUE, rule="16 weeks from the request"))
-    if case.decision_to_issue == "no":
-        return dates
-    final_due = request + FINAL_PLAN
-    dates.append(KeyDate(
-        "draft-plan", "Draft EHC plan issued", happened=case.draft_plan_issued,
-        due=final_due - COMMENT_WINDOW,
-        rule="in time for 15 days of comments before the 20-week deadline"))
-    if case.draft_plan_issued and not case.final_plan_issued:
-        dates.append(KeyDate(
-            "comments", "Parents' comments on the draft plan",
-            due=case.draft_plan_issued + COMMENT_WINDOW, rule="at least 15 days from the draft"))
-    dates.append(KeyDate("final-plan", "Final EHC plan issued", happened=case.final_plan_issued,
-                         due=final_due, rule="20 weeks from the request"))
-    dates.extend(_review_dates(case))
+    final_due = p["final-plan"].due(request)
+    dates.append(KeyDate("draft-plan", rules.KIND_LABELS["draft-plan"], happened=date_of(s.draft),
+                         due=final_due - COMMENT_WINDOW, excepted=excepted,
+                         rule="in time for 15 days of comments before the 20-week deadline"))
+    if s.draft is not None and (s.response is not None or s.final is None):
+        dates.append(KeyDate("comments", p["comments"].label, happened=date_of(s.response),
+                             due=p["comments"].due(s.draft.on),
+                             rule="at least 15 days from the draft"))
+    dates.append(KeyDate("final-plan", p["final-plan"].label, happened=date_of(s.final),
+                         due=final_due, rule=p["final-plan"].rule, excepted=excepted))
     return dates
 
 
-def _review_dates(case):
-    if not case.final_plan_issued:
-        return []
-    last = case.annual_review_held or case.final_plan_issued
-    reviews = []
-    if case.annual_review_held:
-        reviews.append(KeyDate(
-            "review-decision", "Decision after the annual review",
-            happened=case.annual_review_decision,
-            due=case.annual_review_held + REVIEW_DECISION_AFTER,
-            rule="4 weeks after the review meeting"))
-    reviews.append(KeyDate(
-        "annual-review", "Annual review due", due=add_months(last, 12),
-        rule="at least every 12 months"))
-    return reviews
+def _review_dates(s, person, today):
+    p = PERIODS
+    dates = []
+    basis = s.plan_start
+    for meeting in s.meetings:
+        if meeting.on >= s.plan_start:
+            dates.append(KeyDate("review-meeting", rules.KIND_LABELS["review-meeting"],
+                                 happened=meeting.on, due=add_months(basis, 12),
+                                 rule=p["annual-review"].rule))
+            basis = meeting.on
+    dates = dates[-1:]  # the last meeting held; earlier rounds are history
+    meeting = s.last_meeting if s.last_meeting and s.last_meeting.on >= s.plan_start else None
+    if meeting is not None:
+        dates.append(KeyDate("review-report", p["review-report"].label, happened=date_of(s.report),
+                             due=p["review-report"].due(meeting.on), rule=p["review-report"].rule))
+        dates.append(KeyDate("review-decision", p["review-decision"].label,
+                             happened=date_of(s.review_decision),
+                             due=p["review-decision"].due(meeting.on),
+                             rule=p["review-decision"].rule))
+    if s.proposed is not None:
+        dates.append(KeyDate("amended-plan", p["amended-plan"].label, happened=date_of(s.amended),
+                             due=p["amended-plan"].due(s.proposed.on),
+                             rule=p["amended-plan"].rule))
+    if s.ended is None:
+        dates.extend(_transfer_dates(s, person, today))
+        dates.append(KeyDate("annual-review", "Next annual review meeting",
+                             due=add_months(basis, 12), rule=p["annual-review"].rule))
+    return dates
+
+
+def _transfer_dates(s, person, today):
+    """The next phase transfer's deadline, from the 1 September before it (its school year)."""
+    dob = getattr(person, "date_of_birth", None)
+    for key, label, deadline in rules.transfer_deadlines(dob):
+        year_starts = dt.date(deadline.year - 1, 9, 1)
+        if deadline < s.plan_start or today < year_starts:
+            continue
+        done = [e.on for e in (s.final, *s.amended_plans)
+                if e is not None and year_starts <= e.on <= dt.date(deadline.year, 8, 31)]
+        if today > dt.date(deadline.year, 8, 31) and not done:
+            continue  # that transfer is history
+        return [KeyDate(f"transfer-{key}", f"Plan amended for {label}",
+                        happened=min(done) if done else None, due=deadline,
+                        rule=("31 March" if key == "post-16" else "15 February")
+                        + " of the transfer year")]
+    return []
+
+
+def key_dates(case, today=None, person=None):
+    """Every milestone of ``case`` that applies now, in process order."""
+    today = today or clock.uk_today()
+    s = case_state(case)
+    person = person or case.person
+    dates = _request_dates(s) if s.request is not None else []
+    if s.plan_start is not None:
+        dates.extend(_review_dates(s, person, today))
+    return dates
 
 
 def comment_window(case, today=None):
-    """(open?, closes on) for parents' comments on the draft plan; (False, None) with no draft."""
+    """(open?, closes on) for the family's comments on the draft plan; (False, None) with no
+    draft or once the final plan is issued."""
     today = today or clock.uk_today()
-    if not case.draft_plan_issued or case.final_plan_issued:
+    s = case_state(case)
+    if s.draft is None or (s.final is not None and s.final.on >= s.draft.on):
         return False, None
-    closes = case.draft_plan_issued + COMMENT_WINDOW
+    closes = s.draft.on + COMMENT_WINDOW
     return today <= closes, closes
 
 
 def next_deadline(case, today=None):
-    """The earliest milestone that is due and has not happened, or None."""
+    """The earliest milestone that is due and has not happened, or None (a closed case has none)."""
+    today = today or clock.uk_today()
+    if phase(case) == "closed":
+        return None
     open_dates = [k for k in key_dates(case, today) if k.due and not k.happened]
     return min(open_dates, key=lambda k: k.due, default=None)
 
 
+STEP_LABELS = {"request": rules.KIND_LABELS["request"], "draft-plan": rules.KIND_LABELS["draft-plan"],
+               "annual-review": "Next annual review meeting",
+               "review-meeting": rules.KIND_LABELS["review-meeting"],
+               **{key: period.label for key, period in PERIODS.items()},
+               **{f"transfer-{key}": f"Plan amended for {label}"
+                  for key, label, *_ in rules.TRANSFERS}}
+
+
+def stored_deadline(case):
+    """The next deadline as the projection holds it (the caseload's rows: no query per row)."""
+    if case.phase == "closed" or case.next_deadline is None:
+        return None
+    return KeyDate(case.next_step, STEP_LABELS.get(case.next_step, "Next step"),
+                   due=case.next_deadline)
+
+
 def case_for(person):
-    """The person's case, or None when the SEN team has not opened one."""
+    """The person's case, or None when there is none yet."""
     return Case.get_or_none(Case.person == person)
-
-
-def save_case(case, today=None, **facts):
-    """Record facts on a case (creating it when needed) and refresh its next deadline.
-
-    Call inside the caller's transaction.
-    """
-    for name, value in facts.items():
-        setattr(case, name, value)
-    upcoming = next_deadline(case, today)
-    case.next_deadline = upcoming.due if upcoming else None
-    case.updated_at = utcnow()
-    case.save()
-    return case
-
-
-def open_case(person, *, request_received=None, officer=None, today=None):
-    """Open (or return) the person's case."""
-    with models.db.atomic():
-        case = case_for(person) or Case(person=person)
-        return save_case(case, today, request_received=request_received or case.request_received,
-                         officer=officer or case.officer)
-
-
-# --- Recording facts (the SEN team's key-dates form) --------------------------------------------
-
-DECISIONS = (("yes", "Yes"), ("no", "No"))
-
-# (field, label) of every fact the SEN team records, in process order. Dates are "date"; the two
-# decisions are "yes"/"no"/"".
-FACTS = (
-    ("request_received", "Request for assessment received", "date"),
-    ("decision_to_assess", "Decision whether to assess", "decision"),
-    ("decision_date", "Date of the decision whether to assess", "date"),
-    ("assessment_start", "Assessment started", "date"),
-    ("decision_to_issue", "Decision whether to issue an EHC plan", "decision"),
-    ("decision_to_issue_date", "Date of the decision whether to issue", "date"),
-    ("draft_plan_issued", "Draft EHC plan issued", "date"),
-    ("final_plan_issued", "Final EHC plan issued", "date"),
-    ("annual_review_held", "Annual review meeting held", "date"),
-    ("annual_review_decision", "Decision after the annual review", "date"),
-)
-FACT_LABELS = {name: label for name, label, _ in FACTS}
-
-
-def fact_problems(facts, today=None):
-    """Why a set of recorded facts cannot all be true, as {field: message} (empty when fine).
-
-    ``facts`` holds every field of FACTS (dates as dates or None, decisions "yes"/"no"/"").
-    Dates must not be in the future, must follow each other in process order, and a step needs
-    the step before it (a final plan needs a decision to issue and a draft).
-    """
-    today = today or clock.uk_today()
-    problems = {}
-    f = facts.get
-
-    def after(name, earlier, words):
-        if f(name) and f(earlier) and f(name) < f(earlier) and name not in problems:
-            problems[name] = f"{FACT_LABELS[name]} must be on or after {words}"
-
-    def needs(name, condition, message):
-        if f(name) and not condition and name not in problems:
-            problems[name] = message
-
-    for name, label, kind in FACTS:
-        if kind == "date" and f(name) and f(name) > today:
-            problems[name] = f"{label} must be today or in the past"
-        if kind == "decision" and f(name) not in ("", None, "yes", "no"):
-            problems[name] = f"Select Yes or No for {label[0].lower()}{label[1:]}"
-    if not f("request_received"):
-        problems.setdefault("request_received", "Enter the date the request for assessment was received")
-    # A decision and its date come together.
-    for decision, date, words in (("decision_to_assess", "decision_date", "whether to assess"),
-                                  ("decision_to_issue", "decision_to_issue_date",
-                                   "whether to issue an EHC plan")):
-        if f(decision) and not f(date):
-            problems.setdefault(date, f"Enter the date of the decision {words}")
-        if f(date) and not f(decision):
-            problems.setdefault(decision, f"Select the decision {words}")
-    for name in ("decision_date", "assessment_start", "decision_to_issue_date",
-                 "draft_plan_issued", "final_plan_issued"):
-        after(name, "request_received", "the date the request was received")
-    after("assessment_start", "decision_date", "the decision to assess")
-    after("decision_to_issue_date", "assessment_start", "the date the assessment started")
-    after("final_plan_issued", "draft_plan_issued", "the draft plan")
-    after("annual_review_held", "final_plan_issued", "the final plan")
-    after("annual_review_decision", "annual_review_held", "the annual review meeting")
-    assess_yes = f("decision_to_assess") == "yes"
-    issue_yes = f("decision_to_issue") == "yes"
-    needs("assessment_start", assess_yes, "Record a decision to assess before the assessment starts")
-    needs("decision_to_issue", assess_yes, "Record a decision to assess before a decision to issue")
-    needs("draft_plan_issued", issue_yes, "Record a decision to issue before the draft plan")
-    needs("final_plan_issued", f("draft_plan_issued"), "Record the draft plan before the final plan")
-    needs("final_plan_issued", issue_yes, "Record a decision to issue before the final plan")
-    needs("annual_review_held", f("final_plan_issued"),
-          "Record the final plan before an annual review")
-    needs("annual_review_decision", f("annual_review_held"),
-          "Record the annual review meeting before its decision")
-    return {name: problems[name] for name, _, _ in FACTS if name in problems}

@@ -1,10 +1,12 @@
 """A child's audit trail in sentences: each event said in plain English for the case page.
 """
+import datetime as dt
+
 from models import User
 from services import audit
-from services.cases import statutory
+from services.cases import rules
 from services.casework import messages
-from services.kernel import vocab
+from services.kernel import clock, vocab
 from services.people.people import DETAIL_LABELS
 
 _SENTENCES = {
@@ -16,6 +18,8 @@ _SENTENCES = {
     "case-opened": "opened a case",
     "case-changed": "changed the case",
     "case-dates-recorded": "recorded key dates",
+    "case-event-changed": "corrected {event}",
+    "case-event-removed": "removed {event}, recorded by mistake",
     "person-merged": "merged a duplicate record into this one",
     "form-started": "started {form}",
     "form-submitted": "submitted {form}",
@@ -25,7 +29,8 @@ _SENTENCES = {
     "form-file-downloaded": "downloaded a file from {form}",
     "form-pdf-downloaded": "downloaded the PDF of {form}",
 }
-_CHANGE_LABELS = {**DETAIL_LABELS, **statutory.FACT_LABELS, "phase": "Phase", "officer": "Officer"}
+_CHANGE_LABELS = {**DETAIL_LABELS, "phase": "Phase", "officer": "Officer", "on": "Date",
+                  "outcome": "Outcome", "reason": "Reason"}
 
 
 _PAGES = {"details": "viewed the child's details", "case": "viewed the case page",
@@ -43,6 +48,16 @@ def _viewed(page):
     return f"viewed the {page or 'record'}"
 
 
+def _event_words(detail):
+    kind = detail.get("kind")
+    words = f"recorded: {rules.KIND_LABELS.get(kind, 'an event')}"
+    if detail.get("outcome"):
+        words += f" ({rules.outcome_label(kind, detail['outcome'])})"
+    if detail.get("on"):
+        words += f", on {clock.long_date(dt.date.fromisoformat(detail['on']))}"
+    return words
+
+
 def describe_event(event, who):
     """One audit event in words: {"at", "who", "what", "changes": [(label, before, after)]}."""
     detail = event.detail or {}
@@ -56,8 +71,11 @@ def describe_event(event, who):
     elif event.action == "person-merged":
         removed = detail.get("removed") or {}
         what = f"merged the duplicate record {removed.get('name', '')} into this one".replace("  ", " ")
+    elif event.action == "case-event-recorded":
+        what = _event_words(detail)
     elif event.action in _SENTENCES:
-        what = _SENTENCES[event.action].format(form=form)
+        what = _SENTENCES[event.action].format(
+            form=form, event=rules.lower_label(detail.get("kind")))
     else:
         what = event.action.replace("-", " ")
     changes = [(_CHANGE_LABELS.get(name, name.replace("_", " ")), *pair)

@@ -3,8 +3,8 @@
 Files are checked like form uploads (services/forms/uploads.py: extension allowlist AND content, so a
 renamed .exe is refused) — plans must be PDF or DOCX — and kept under UPLOAD_DIR with a random
 name. A letter lands on the Assessment tab, a plan on the EHC Plan tab. Issuing a draft plan
-records the date on the case (which opens the parents' 15-day comment window, reg 13(1)) and shares
-it with the linked parents; uploading the final plan records the date the plan was issued.
+is the case event that opens the family's 15-day comment window (reg 13(1)) and shares it with the
+linked parents; uploading the final plan is the event "Final EHC plan issued".
 No request objects here.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import secrets
 from pathlib import Path
 
 import models
-from models import Case, Document
+from models import Document
 from services import audit
-from services.cases import statutory
+from services.cases import events, statutory
 from services.casework import advice, sharing
 from services.forms import uploads
 from services.kernel import paging
@@ -82,12 +82,27 @@ def _check(kind, title, filename, stream, issue, person):
         raise DocumentProblem(errors)
 
 
+def _record_plan(officer, person, kind, document, today, early_reason, ip):
+    """Issuing a plan is the case event "draft-plan" / "final-plan" (unless already recorded in
+    this round); the event's rules apply, so a final plan inside the comment window is refused
+    without the family's response or a reason."""
+    case = statutory.case_for(person)
+    s = statutory.case_state(case) if case else statutory.State()
+    if (s.draft if kind == "draft-plan" else s.final) is not None:
+        return
+    _event, found = events.record(officer, person, kind, today, ip=ip, today=today,
+                                  detail={"document": document.id, "early_reason": early_reason})
+    if found:
+        key = "early_reason" if "early_reason" in found else "kind"
+        raise DocumentProblem({key: next(iter(found.values()))})
+
+
 def upload(person, *, officer, kind, title, filename, stream, issue=False, upload_dir, max_bytes,
-           today, ip="") -> Document:
-    """Store a document on the case. A draft plan with ``issue`` sets Case.draft_plan_issued and
-    shares the plan with the linked parents; a final plan sets Case.final_plan_issued (and is
-    shared with the parents when ``issue``). Everything in one transaction; raises
-    DocumentProblem with the messages to show."""
+           today, early_reason="", ip="") -> Document:
+    """Store a document on the case. A draft plan with ``issue`` records the event "Draft EHC
+    plan issued" and shares the plan with the linked parents; a final plan records "Final EHC plan
+    issued" (and is shared with the parents when ``issue``). Everything in one transaction;
+    raises DocumentProblem with the messages to show."""
     title = (title or "").strip()
     _check(kind, title, filename, stream, issue, person)
     label, tab, accept = KINDS[kind]
@@ -111,11 +126,8 @@ def upload(person, *, officer, kind, title, filename, stream, issue=False, uploa
                 issued_on=today if kind in ("draft-plan", "final-plan") and (
                     issue or kind == "final-plan") else None,
                 uploaded_by=officer)
-            case = statutory.case_for(person) or Case(person=person)
-            if kind == "draft-plan" and issue:
-                statutory.save_case(case, today, draft_plan_issued=today)
-            elif kind == "final-plan":
-                statutory.save_case(case, today, final_plan_issued=today)
+            if kind == "final-plan" or (kind == "draft-plan" and issue):
+                _record_plan(officer, person, kind, document, today, early_reason, ip)
             shared = (sharing.share_with_parents(person, document, officer=officer)
                       if issue and kind in ("draft-plan", "final-plan") else [])
             audit.record("document-uploaded", user=officer, ip=ip, object_type="document",

@@ -26,7 +26,7 @@ import models
 from models import (Attachment, DraftAccess, FormInstance, FormReview, Link, Person, Share,
                     Submission, WorkProfile, utcnow)
 from services import audit
-from services.cases import windows
+from services.cases import events, windows
 from services.forms import uploads
 from services.kernel import clock, paging
 
@@ -414,6 +414,7 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
             instance=instance, round=(last.round + 1) if last else 1, answers=current.answers,
             schema_version=current.schema_version, work_profile=current.work_profile_id,
             submitted_by=user, submitted_at=now)
+        events.request_submitted(user, current, submission, ip=ip)
         audit.record("form-submitted", user=user, ip=ip, object_type="form",
                      object_id=instance.id, person_id=instance.person_id,
                      form_key=instance.form_key, round=submission.round)

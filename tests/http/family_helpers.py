@@ -8,7 +8,7 @@ from pathlib import Path
 import models
 from models import Case, Document, FormInstance, Link, Person, Share, Submission, User
 from services.kernel import clock
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, legacy_case
 
 TODAY = clock.uk_today()  # the portal's one "today" (UK)
 
@@ -36,8 +36,9 @@ class Family:
         return client.post(url, data={"csrf_token": self.token(client), **(data or {})})
 
     def case(self, person=None, **facts):
+        """A case as an older release recorded it, upgraded to events (tests/helpers.py)."""
         with self.app.app_context():
-            return Case.create(person=person or self.child, **facts)
+            return legacy_case(person or self.child, clock.uk_today(), **facts)
 
     def document(self, person=None, kind="draft-plan", title="Draft EHC Plan", body=b"%PDF-1.4 x",
                  share_with=None):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import models
 from models import Case, Person
-from services.cases import statutory
+from tests.helpers import legacy_case
 
 TODAY = dt.date(2026, 3, 16)  # a Monday; the fixed_today fixture sets services.kernel.clock to its noon
 
@@ -17,8 +17,8 @@ def person(app, forename="Zzpoppy", surname="Zzthompson", born="2012-10-08", **f
 
 
 def case_for(app, who, *, officer=None, phase="request", **facts):
-    """A case with ``facts`` (request_received defaults to 10 days before TODAY)."""
+    """A case as an older release recorded it (``phase`` and date columns; request_received
+    defaults to 10 days before TODAY), upgraded to events the way ``flask init-db`` does."""
     facts.setdefault("request_received", TODAY - dt.timedelta(days=10))
     with app.app_context():
-        with models.db.atomic():
-            return statutory.save_case(Case(person=who), TODAY, officer=officer, phase=phase, **facts)
+        return legacy_case(who, TODAY, officer=officer, phase=phase, **facts)

@@ -9,7 +9,7 @@ import models
 from models import (AuditEvent, Case, Document, FormInstance, FormReview, Link, Organisation,
                     Person, Share, Submission, WorkProfile)
 from services.kernel import clock
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, legacy_case
 
 EARLY = "early-years-request"
 PRIMARY = "primary-request"
@@ -423,7 +423,7 @@ def test_no_case_yet(client, pro, poppy):
 
 def test_a_request_received_is_due_a_decision(app, client, pro, poppy, monkeypatch):
     with app.app_context():
-        Case.create(person=poppy, request_received=dt.date(2026, 1, 5))
+        legacy_case(today=dt.date(2026, 6, 30), person=poppy, request_received=dt.date(2026, 1, 5))
     _today(monkeypatch, dt.date(2026, 1, 20))
     dates = key_dates(tab(client, poppy))
     assert "5 January 2026" in dates["Request for assessment received"]
@@ -436,7 +436,7 @@ def test_a_request_received_is_due_a_decision(app, client, pro, poppy, monkeypat
 
 def test_an_assessment_under_way_and_the_final_plan(app, client, pro, poppy, monkeypatch):
     with app.app_context():
-        Case.create(person=poppy, request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
+        legacy_case(today=dt.date(2026, 6, 30), person=poppy, request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
                     decision_date=dt.date(2026, 2, 2), assessment_start=dt.date(2026, 2, 3))
     _today(monkeypatch, dt.date(2026, 5, 1))
     dates = key_dates(tab(client, poppy, "plan"))
@@ -449,7 +449,7 @@ def test_an_assessment_under_way_and_the_final_plan(app, client, pro, poppy, mon
 
 def test_a_plan_issued_has_its_annual_review_due(app, client, pro, poppy, monkeypatch):
     with app.app_context():
-        Case.create(person=poppy, request_received=dt.date(2025, 1, 6), decision_to_assess="yes",
+        legacy_case(today=dt.date(2026, 6, 30), person=poppy, request_received=dt.date(2025, 1, 6), decision_to_assess="yes",
                     decision_date=dt.date(2025, 2, 3), assessment_start=dt.date(2025, 2, 4),
                     decision_to_issue="yes", decision_to_issue_date=dt.date(2025, 4, 1),
                     draft_plan_issued=dt.date(2025, 4, 10), final_plan_issued=dt.date(2025, 6, 2))
@@ -463,7 +463,7 @@ def test_a_plan_issued_has_its_annual_review_due(app, client, pro, poppy, monkey
 
 def test_a_case_without_a_request_date_says_so(app, client, pro, poppy):
     with app.app_context():
-        Case.create(person=poppy)
+        legacy_case(today=dt.date(2026, 6, 30), person=poppy)
     assert "has not recorded a request for this child yet" in tab(client, poppy)
 
 

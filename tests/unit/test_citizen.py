@@ -6,7 +6,7 @@ import pytest
 
 import models
 from models import Case, Link, Person, ReferenceCode, User, utcnow
-from services.cases import windows
+from services.cases import events, windows
 from services.family import shared, timeline
 from services.people import codes, links
 
@@ -22,6 +22,13 @@ def ctx(app):
 def _person(**kw):
     return Person.create(forename=kw.pop("forename", "Zzpoppy"), surname="Zzthompson",
                          date_of_birth=kw.pop("date_of_birth", dt.date(2016, 3, 27)), **kw)
+
+
+def _case(steps, person=None, today=dt.date(2026, 6, 1)):
+    """A case built through the event functions (services.cases.events)."""
+    person = person or _person()
+    events.record_all(None, person, steps, today=today)
+    return Case.get(Case.person == person)
 
 
 def _user(email, role="citizen"):
@@ -144,7 +151,7 @@ def test_no_case_no_timeline(ctx):
 
 
 def test_timeline_before_the_decision(ctx):
-    case = Case(person=_person(), request_received=dt.date(2026, 1, 5))
+    case = _case([("request", dt.date(2026, 1, 5))], today=dt.date(2026, 2, 4))
     done, upcoming = timeline.timeline(case, dt.date(2026, 2, 4))
     assert [m.text for m in done] == [
         "The council received the request for an EHC needs assessment on 5 January 2026."]
@@ -154,8 +161,8 @@ def test_timeline_before_the_decision(ctx):
 
 
 def test_timeline_when_late_and_overdue(ctx):
-    case = Case(person=_person(), request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
-                decision_date=dt.date(2026, 2, 20))
+    case = _case([("request", dt.date(2026, 1, 5)),
+                  ("assess-decision", dt.date(2026, 2, 20), "yes")])
     done, upcoming = timeline.timeline(case, dt.date(2026, 6, 1))
     assert "That was 4 days after the legal deadline." in done[1].text
     overdue = [m for m in upcoming if m.status == "overdue"]
@@ -163,9 +170,9 @@ def test_timeline_when_late_and_overdue(ctx):
 
 
 def test_timeline_comment_window_text(ctx):
-    case = Case(person=_person(), request_received=dt.date(2026, 1, 5), decision_to_assess="yes",
-                decision_date=dt.date(2026, 2, 1), decision_to_issue="yes",
-                decision_to_issue_date=dt.date(2026, 4, 1), draft_plan_issued=dt.date(2026, 4, 10))
+    case = _case([("request", dt.date(2026, 1, 5)), ("assess-decision", dt.date(2026, 2, 1), "yes"),
+                  ("issue-decision", dt.date(2026, 4, 1), "yes"),
+                  ("draft-plan", dt.date(2026, 4, 10))])
     _done, upcoming = timeline.timeline(case, dt.date(2026, 4, 20))
     comments = next(m for m in upcoming if m.key == "comments")
     assert comments.text == ("You can send your comments on the draft plan until 25 April 2026 "
@@ -176,24 +183,36 @@ def test_timeline_comment_window_text(ctx):
 
 
 def test_every_key_date_has_plain_words(ctx):
-    case = Case(person=_person(), request_received=dt.date(2025, 1, 6), decision_to_assess="yes",
-                decision_date=dt.date(2025, 2, 1), assessment_start=dt.date(2025, 2, 2),
-                decision_to_issue="yes", decision_to_issue_date=dt.date(2025, 4, 1),
-                draft_plan_issued=dt.date(2025, 4, 10), final_plan_issued=dt.date(2025, 5, 20),
-                annual_review_held=dt.date(2026, 5, 1))
+    case = _case([("request", dt.date(2025, 1, 6)), ("assess-decision", dt.date(2025, 2, 1), "yes"),
+                  ("issue-decision", dt.date(2025, 4, 1), "yes"),
+                  ("draft-plan", dt.date(2025, 4, 10)),
+                  ("family-response", dt.date(2025, 4, 20), "comments"),
+                  ("final-plan", dt.date(2025, 5, 20)), ("review-meeting", dt.date(2026, 5, 1))])
     done, upcoming = timeline.timeline(case, dt.date(2026, 5, 10))
     texts = [m.text for m in done + upcoming]
     assert all(not t.startswith(("Decision", "Draft", "Final", "Annual")) for t in texts), texts
     assert any("annual review" in t for t in texts)
 
 
-@pytest.mark.parametrize("phase, words", [
-    ("request", "looking at the request"), ("assessment", "assessing Zzpoppy's needs"),
-    ("plan", "writing Zzpoppy's EHC plan"), ("review", "has an EHC plan"), ("closed", "closed"),
+R = dt.date(2025, 1, 6)
+W = dt.timedelta(weeks=1)
+STEPS = [("request", R), ("assess-decision", R + 5 * W, "yes"), ("issue-decision", R + 14 * W, "yes"),
+         ("draft-plan", R + 16 * W), ("family-response", R + 17 * W, "no-comments"),
+         ("final-plan", R + 19 * W)]
+
+
+@pytest.mark.parametrize("steps, words", [
+    (STEPS[:1], "looking at the request"), (STEPS[:2], "assessing Zzpoppy's needs"),
+    (STEPS[:3], "decided to write an EHC plan for Zzpoppy"),
+    (STEPS[:4], "sent you the draft EHC plan"), (STEPS, "has an EHC plan"),
+    ([STEPS[0], ("assess-decision", R + 5 * W, "no")], "decided not to carry out"),
+    ([*STEPS[:2], ("issue-decision", R + 14 * W, "no")], "decided not to issue"),
+    ([*STEPS, ("plan-ceased", R + 30 * W, "", {"reason": "Moved to adult services"})],
+     "plan has ended"),
 ])
-def test_stage_text(ctx, phase, words):
-    person = _person()
-    assert words in timeline.stage_text(person, Case(person=person, phase=phase))
+def test_stage_text(ctx, steps, words):
+    case = _case(steps)
+    assert words in timeline.stage_text(case.person, case)
 
 
 # --- the comment window --------------------------------------------------------------------------
@@ -203,7 +222,8 @@ def test_window_problem_applies_only_to_comments(ctx):
     assert windows.window_problem("parent-carer-views", person, DAY) is None
     assert "once the SEN Team has sent you the draft" in windows.window_problem(
         windows.COMMENTS_FORM, person, DAY)
-    Case.create(person=person, draft_plan_issued=DAY)
+    _case([("request", DAY - 20 * W), ("assess-decision", DAY - 15 * W, "yes"),
+           ("issue-decision", DAY - 2 * W, "yes"), ("draft-plan", DAY)], person=person)
     assert windows.window_problem(windows.COMMENTS_FORM, person, DAY + dt.timedelta(days=15)) is None
     closed = windows.window_problem(windows.COMMENTS_FORM, person, DAY + dt.timedelta(days=16))
     assert closed.startswith("The time for comments on the draft plan ended on 20 January 2026.")
