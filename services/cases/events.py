@@ -250,7 +250,12 @@ def change(actor, event, *, on, outcome=None, reason=None, ip="", today=None):
         return {"reason": "Enter the reason"}
     with models.db.atomic():
         case = Case.get_by_id(event.case_id)
-        others = [e for e in statutory.events_of(case) if e.id != event.id]
+        history = statutory.events_of(case)
+        others = [e for e in history if e.id != event.id]
+        earlier = statutory.state(history[:[e.id for e in history].index(event.id)])
+        earliest, words = _earliest(earlier, event.kind)
+        if earliest and on < earliest:
+            return {"on": f"The date must be on or after {words} ({_when(earliest)})"}
         changed = CaseEvent(id=event.id, case=case, kind=event.kind, outcome=outcome, on=on,
                             detail=detail, recorded_at=event.recorded_at)
         broken = _replay_problem([*others, changed], today)

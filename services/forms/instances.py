@@ -389,7 +389,9 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
     statements = form.declaration_statements(council_statements)
     declarations = check_declarations(statements, posted)
     missing = journey_for(form, instance.answers).missing_for_submit()
-    closed = windows.window_problem(instance.form_key, instance.person_id, clock.uk_today())
+    sent_before = Submission.select().where(Submission.instance == instance).exists()
+    closed = windows.window_problem(instance.form_key, instance.person_id, clock.uk_today(),
+                                    resubmission=sent_before)
     if closed:
         missing = [(SUMMARY, closed), *missing]
     if declarations or missing:
