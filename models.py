@@ -100,7 +100,7 @@ class User(BaseModel):
     secret_question = CharField(max_length=200, default="")
     secret_answer_hash = CharField(max_length=255, default="")
     two_step_method = CharField(max_length=10, default="")  # "" | email | totp
-    totp_secret = CharField(max_length=64, default="")
+    totp_secret = CharField(max_length=255, default="")  # sealed (identity/secrets_at_rest)
     totp_last_step = IntegerField(default=0)  # a TOTP code is used once only
     failed_logins = IntegerField(default=0)  # failures in a row (password or code)
     locked_until = DateTimeField(null=True)
@@ -197,7 +197,7 @@ class UserSession(BaseModel):
     # Two Step Verification being set up in this browser (My Account): the method waiting for
     # its proving code, and a new authenticator secret kept here, never in the cookie.
     pending_two_step = CharField(max_length=10, default="")
-    pending_totp_secret = CharField(max_length=64, default="")
+    pending_totp_secret = CharField(max_length=255, default="")  # sealed, as User.totp_secret
     created_at = DateTimeField(default=utcnow)
     last_seen = DateTimeField(default=utcnow)
 
@@ -514,6 +514,7 @@ def create_tables():
     """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
     add_missing_columns()
     widen_big_integers()
+    widen_char_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
 
@@ -538,6 +539,31 @@ def widen_big_integers():
             if types.get(field.column_name) == "integer":
                 operations.append(migrator.alter_column_type(table, field.column_name,
                                                              BigIntegerField()))
+    if operations:
+        with database.atomic():
+            migrate(*operations)
+
+
+def widen_char_columns():
+    """PostgreSQL: lengthen VARCHAR columns whose model now allows more (User.totp_secret went from
+    64 to 255 characters when seeds became sealed tokens). SQLite does not enforce lengths."""
+    database = db.obj
+    if not isinstance(database, PostgresqlDatabase):
+        return
+    from playhouse.migrate import PostgresqlMigrator, migrate
+    migrator = PostgresqlMigrator(database)
+    operations = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        lengths = dict(database.execute_sql(
+            "SELECT column_name, character_maximum_length FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s "
+            "AND data_type = 'character varying'", (table,)).fetchall())
+        for field in model._meta.sorted_fields:
+            have, want = lengths.get(field.column_name), getattr(field, "max_length", None)
+            if have and want and isinstance(field, CharField) and have < want:
+                operations.append(migrator.alter_column_type(table, field.column_name,
+                                                             CharField(max_length=want)))
     if operations:
         with database.atomic():
             migrate(*operations)
