@@ -512,11 +512,31 @@ ALL_MODELS = [
 
 def create_tables():
     """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
+    roles_unconfirmable = _lacks_column(WorkProfile, "confirmed_at")
     add_missing_columns()
     widen_big_integers()
     widen_char_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
+    if roles_unconfirmable:
+        confirm_roles_of_verified_accounts()
+
+
+def _lacks_column(model, column):
+    table = model._meta.table_name
+    return (db.obj.table_exists(table)
+            and column not in {c.name for c in db.obj.get_columns(table)})
+
+
+def confirm_roles_of_verified_accounts():
+    """Upgrade from a release before WorkProfile.confirmed_at (issue 11, M2): the SEN team checked
+    those accounts with the roles they had, so their current roles count as confirmed. Runs only
+    when the column is added: later roles wait for their own Confirm."""
+    verified = User.select(User.id).where(User.council_verified == True)  # noqa: E712
+    with db.atomic():
+        return (WorkProfile.update(confirmed_at=utcnow())
+                .where(WorkProfile.confirmed_at.is_null() & WorkProfile.ended_at.is_null()
+                       & WorkProfile.user.in_(verified)).execute())
 
 
 def widen_big_integers():

@@ -20,7 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, people, team, web,
+    account, auth, casework, citizen, forms, health, home, messages, organisations, people, team,
+    web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -150,7 +151,8 @@ def _wire_database(app: Flask) -> None:
         models.db.connect(reuse_if_open=True)
 
 
-BLUEPRINTS = (home, auth, account, forms, people, messages, team, citizen, casework, health)
+BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
+              health)
 
 
 def _register_blueprints(app: Flask) -> None:

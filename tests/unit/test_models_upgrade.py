@@ -31,3 +31,25 @@ def test_short_varchar_columns_are_widened_on_postgresql(app):
         assert length == 255
         User.update(totp_secret="g" * 200).execute()  # a sealed token fits
         assert User.get(User.email == "zz.old@example.org").forename == "Zzold"
+
+
+def test_upgrading_confirms_the_roles_of_accounts_already_verified(app):
+    """A release before WorkProfile.confirmed_at: the SEN team had checked the account with its
+    roles, so they count as confirmed; an unchecked account's roles still wait (issue 11, M2)."""
+    from models import Organisation, WorkProfile
+    with app.app_context():
+        org = Organisation.create(name="Zz Primary", name_key="zz primary")
+        checked = User.create(email="zz.checked@example.org", council_verified=True)
+        unchecked = User.create(email="zz.new@example.org", council_verified=False)
+        roles = {u.id: WorkProfile.create(user=u, professional_role="SENCo", organisation=org)
+                 for u in (checked, unchecked)}
+        ended = WorkProfile.create(user=checked, professional_role="Teacher", organisation=org,
+                                   ended_at=models.utcnow())
+        models.db.execute_sql(f'ALTER TABLE "{WorkProfile._meta.table_name}" DROP COLUMN "confirmed_at"')
+        models.create_tables()
+        assert WorkProfile.get_by_id(roles[checked.id].id).confirmed_at is not None
+        assert WorkProfile.get_by_id(roles[unchecked.id].id).confirmed_at is None
+        assert WorkProfile.get_by_id(ended.id).confirmed_at is None
+        later = WorkProfile.create(user=checked, professional_role="Head", organisation=org)
+        models.create_tables()  # the column is there now: nothing more is confirmed
+        assert WorkProfile.get_by_id(later.id).confirmed_at is None
