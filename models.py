@@ -514,8 +514,7 @@ def create_tables():
     """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
     roles_unconfirmable = _lacks_column(WorkProfile, "confirmed_at")
     add_missing_columns()
-    widen_big_integers()
-    widen_char_columns()
+    widen_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
     if roles_unconfirmable:
@@ -539,10 +538,11 @@ def confirm_roles_of_verified_accounts():
                        & WorkProfile.user.in_(verified)).execute())
 
 
-def widen_big_integers():
-    """PostgreSQL: make 32-bit columns 64-bit where the model now says BigIntegerField
-    (Throttle.window holds epoch seconds, which pass 2**31 on 2038-01-19). SQLite's integers are
-    64-bit already."""
+def widen_columns():
+    """PostgreSQL: widen columns whose model now allows more. 32-bit integers become 64-bit where
+    the model says BigIntegerField (Throttle.window holds epoch seconds, which pass 2**31 on
+    2038-01-19); a VARCHAR gets the model's longer max_length (User.totp_secret went from 64 to
+    255 when seeds became sealed tokens). SQLite has 64-bit integers and unenforced lengths."""
     database = db.obj
     if not isinstance(database, PostgresqlDatabase):
         return
@@ -551,39 +551,21 @@ def widen_big_integers():
     operations = []
     for model in ALL_MODELS:
         table = model._meta.table_name
-        wide = [f for f in model._meta.sorted_fields if isinstance(f, BigIntegerField)]
-        if not wide or not database.table_exists(table):
+        if not database.table_exists(table):
             continue
-        types = {column.name: column.data_type for column in database.get_columns(table)}
-        for field in wide:
-            if types.get(field.column_name) == "integer":
-                operations.append(migrator.alter_column_type(table, field.column_name,
-                                                             BigIntegerField()))
-    if operations:
-        with database.atomic():
-            migrate(*operations)
-
-
-def widen_char_columns():
-    """PostgreSQL: lengthen VARCHAR columns whose model now allows more (User.totp_secret went from
-    64 to 255 characters when seeds became sealed tokens). SQLite does not enforce lengths."""
-    database = db.obj
-    if not isinstance(database, PostgresqlDatabase):
-        return
-    from playhouse.migrate import PostgresqlMigrator, migrate
-    migrator = PostgresqlMigrator(database)
-    operations = []
-    for model in ALL_MODELS:
-        table = model._meta.table_name
-        lengths = dict(database.execute_sql(
-            "SELECT column_name, character_maximum_length FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = %s "
-            "AND data_type = 'character varying'", (table,)).fetchall())
+        columns = {name: (kind, length) for name, kind, length in database.execute_sql(
+            "SELECT column_name, data_type, character_maximum_length "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s", (table,)).fetchall()}
         for field in model._meta.sorted_fields:
-            have, want = lengths.get(field.column_name), getattr(field, "max_length", None)
-            if have and want and isinstance(field, CharField) and have < want:
-                operations.append(migrator.alter_column_type(table, field.column_name,
-                                                             CharField(max_length=want)))
+            kind, length = columns.get(field.column_name, (None, None))
+            if isinstance(field, BigIntegerField) and kind == "integer":
+                wider = BigIntegerField()
+            elif isinstance(field, CharField) and length and length < field.max_length:
+                wider = CharField(max_length=field.max_length)
+            else:
+                continue
+            operations.append(migrator.alter_column_type(table, field.column_name, wider))
     if operations:
         with database.atomic():
             migrate(*operations)

@@ -17,18 +17,21 @@ def test_missing_columns_are_added_with_their_defaults(app):
         assert models.add_missing_columns() == 0  # nothing left to do
 
 
-def test_short_varchar_columns_are_widened_on_postgresql(app):
-    """User.totp_secret holds a sealed seed (about 140 characters) since it was VARCHAR(64)."""
+def test_narrow_columns_are_widened_on_postgresql(app):
+    """User.totp_secret holds a sealed seed (about 140 characters) since it was VARCHAR(64);
+    Throttle.window holds epoch seconds past 2**31 since it was INTEGER."""
     with app.app_context():
         if not isinstance(models.db.obj, models.PostgresqlDatabase):
-            pytest.skip("SQLite does not enforce VARCHAR lengths")
+            pytest.skip("SQLite does not enforce VARCHAR lengths and has 64-bit integers")
         User.create(email="zz.old@example.org", forename="Zzold")
         models.db.execute_sql('ALTER TABLE "user" ALTER COLUMN "totp_secret" TYPE VARCHAR(64)')
+        models.db.execute_sql('ALTER TABLE "throttle" ALTER COLUMN "window" TYPE INTEGER')
         models.create_tables()
-        length = models.db.execute_sql(
-            "SELECT character_maximum_length FROM information_schema.columns "
-            "WHERE table_name = 'user' AND column_name = 'totp_secret'").fetchone()[0]
-        assert length == 255
+        column = ("SELECT data_type, character_maximum_length FROM information_schema.columns "
+                  "WHERE table_name = %s AND column_name = %s")
+        assert models.db.execute_sql(column, ("user", "totp_secret")).fetchone() == \
+            ("character varying", 255)
+        assert models.db.execute_sql(column, ("throttle", "window")).fetchone()[0] == "bigint"
         User.update(totp_secret="g" * 200).execute()  # a sealed token fits
         assert User.get(User.email == "zz.old@example.org").forename == "Zzold"
 
