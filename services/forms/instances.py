@@ -349,11 +349,12 @@ def upload(instance, form, step_key, input_name, *, filename, stream, user, uplo
     if step.repeat and row_index >= step.repeat.max:
         raise KeyError(input_name)
     key = field_key(step, field.name, row_index)
-    uploads.check_quota(instance, key, per_field=field.max if field.max is not None else max_files_per_field,
-                        per_form=max_files_per_form)
-    return uploads.store(instance=instance, field_key=field_key(step, field.name, row_index),
-                         filename=filename, stream=stream, user=user, upload_dir=upload_dir,
-                         max_bytes=max_bytes, accept=field.accept)
+    quota = {"per_field": field.max if field.max is not None else max_files_per_field,
+             "per_form": max_files_per_form}
+    uploads.check_quota(instance, key, **quota)  # early: a full field writes nothing to disk
+    return uploads.store(instance=instance, field_key=key, filename=filename, stream=stream,
+                         user=user, upload_dir=upload_dir, max_bytes=max_bytes,
+                         accept=field.accept, **quota)  # counted again inside its transaction
 
 
 def error_anchors(step, errors: dict) -> dict:
