@@ -10,7 +10,7 @@ from services.cases import rules, statutory
 from services.kernel import clock
 from services.kernel.council import current_council, team_name
 
-COMMENTS_FORM = "draft-plan-comments"
+COMMENTS_FORM = rules.COMMENTS_FORM
 
 
 def comment_window(person, today):

@@ -417,7 +417,7 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
             instance=instance, round=(last.round + 1) if last else 1, answers=current.answers,
             schema_version=current.schema_version, work_profile=current.work_profile_id,
             submitted_by=user, submitted_at=now)
-        events.request_submitted(user, current, submission, ip=ip)
+        events.form_submitted(user, current, submission, ip=ip)
         audit.record("form-submitted", user=user, ip=ip, object_type="form",
                      object_id=instance.id, person_id=instance.person_id,
                      form_key=instance.form_key, round=submission.round)

@@ -27,7 +27,7 @@ def submitted_request(world, *, at=None):
                                        submitted_at=at or utcnow())
         submission = Submission.create(instance=instance, round=1, answers={}, schema_version=1,
                                        submitted_by=world.pro, submitted_at=at or utcnow())
-        return instance, events.request_submitted(world.pro, instance, submission)
+        return instance, events.form_submitted(world.pro, instance, submission)
 
 
 def test_a_submitted_request_opens_the_case_on_the_uk_day_it_was_sent(world):
@@ -88,3 +88,22 @@ def test_after_a_decision_not_to_assess_a_new_request_can_be_made(world):
     assert windows.request_problem(world.child) is None
     page = html(world.client.get(f"/people/{world.child.id}/forms?tab=request"))
     assert f"/forms/{EARLY}/start" in page
+
+
+def test_the_familys_comments_form_records_their_response(world):
+    _instance, event = submitted_request(world)
+    with world.app.app_context():
+        events.record_all(None, world.child, [("assess-decision", event.on, "yes"),
+                                              ("issue-decision", event.on, "yes"),
+                                              ("draft-plan", event.on)])
+        comments = FormInstance.create(person=world.child, form_key="draft-plan-comments",
+                                       schema_version=1, author=world.pro, status="submitted")
+        submission = Submission.create(instance=comments, round=1, answers={}, schema_version=1,
+                                       submitted_by=world.pro, submitted_at=utcnow())
+        response = events.form_submitted(world.pro, comments, submission)
+        assert response.kind == "family-response" and response.outcome == "comments"
+        case = statutory.case_for(world.child)
+        assert statutory.case_state(case).response.id == response.id
+        again = Submission.create(instance=comments, round=2, answers={}, schema_version=1,
+                                  submitted_by=world.pro, submitted_at=utcnow())
+        assert events.form_submitted(world.pro, comments, again) is None  # recorded once
