@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Regexp, ValidationError
 
-from blueprints import address_lookup
-from blueprints.fields import AboutForm, WorkForm, email_address, max_length, nfc, options
+from blueprints.fields import (AboutForm, WorkForm, email_address, find_address, max_length, nfc,
+                               options)
 from blueprints.web import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
                             render)
 from services.identity import accounts, profile
@@ -210,7 +210,7 @@ def _work_form(work_profile=None):
 def work_add():
     _professionals_only()
     form = _work_form()
-    lookup = address_lookup.apply(form)
+    lookup = find_address(form)
     if request.method == "POST" and not lookup.handled and form.validate():
         profile.save_work_profile(_me(), form.data, ip=client_ip())
         flash_success("Your new role has been added.")
@@ -224,7 +224,7 @@ def work_edit(profile_id):
     _professionals_only()
     work_profile = profile.work_profile_of(_me(), profile_id) or abort(404)
     form = _work_form(work_profile)
-    lookup = address_lookup.apply(form)
+    lookup = find_address(form)
     if request.method == "POST" and not lookup.handled and form.validate():
         profile.save_work_profile(_me(), form.data, work_profile, ip=client_ip())
         flash_success("Your work details have been saved.")
