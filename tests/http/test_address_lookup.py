@@ -17,7 +17,7 @@ import pytest
 from models import WorkProfile
 from services import addresses
 from services.identity import accounts
-from tests.helpers import csrf_from, html
+from tests.helpers import PASSWORD, csrf_from, html
 
 OS_PLACES = {"header": {"totalresults": 2}, "results": [
     {"DPA": {"UPRN": "100071", "UDPRN": "5001", "ORGANISATION_NAME": "COVENTRY CITY COUNCIL",
@@ -206,3 +206,50 @@ def test_an_address_id_that_is_not_listed_fills_nothing(app, client, me, stub):
     text = html(response)
     assert response.status_code == 422 and "That address is no longer listed" in text
     assert 'value="Earl Street"' not in text
+
+
+# --- Work Details in registration -------------------------------------------------------------
+
+SECURITY = {"email": "new@example.org", "confirm_email": "new@example.org", "password": PASSWORD,
+            "confirm_password": PASSWORD, "secret_question": "Name of your first pet",
+            "secret_answer": "Zzbiscuit"}
+ABOUT = {"title": "Ms", "forename": "Zzzoe", "surname": "Zzngu", "gender": "Female"}
+
+
+def _register_step(client, data, partial=False):
+    token = csrf_from(client.get("/register"))
+    headers = {"HX-Request": "true", "HX-Request-Type": "partial"} if partial else {}
+    return client.post("/register", data={**data, "csrf_token": token}, headers=headers)
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["page", "htmx"])
+def test_registration_finds_uses_and_then_registers_with_the_address(app, client, stub, partial):
+    app.config.update(config(stub))
+    for data in (SECURITY, ABOUT):
+        assert _register_step(client, {**data, "action": "next"}).status_code == 303
+    step = html(client.get("/register"))
+    assert "Find Address" in step and 'class="portal-default-button"' in step
+    work = {**TYPED, "house_number": "", "town": ""}
+    found = _register_step(client, {**work, "address_action": "find-address"}, partial)
+    assert found.status_code == 200 and "2 addresses found" in html(found)
+    assert ("<html" in html(found)) is not partial
+    used = _register_step(client, {**work, "address_action": "use-address", "address_id": "5001"},
+                          partial)
+    text = html(used)
+    assert 'value="Council House"' in text and 'value="Zz Typed Organisation"' in text
+    done = _register_step(client, {**work, "house_name": "Council House",
+                                   "building_name": "Coventry City Council",
+                                   "street": "Earl Street", "town": "Coventry", "action": "next"})
+    assert done.status_code == 303 and done.headers["Location"] == "/register/check-your-email"
+    with app.app_context():
+        profile = WorkProfile.get()
+        assert (profile.house_name, profile.street, profile.town) == (
+            "Council House", "Earl Street", "Coventry")
+
+
+def test_registration_without_a_provider_has_no_find_address(client):
+    for data in (SECURITY, ABOUT):
+        _register_step(client, {**data, "action": "next"})
+    step = html(client.get("/register"))
+    assert "Find Address" not in step and "portal-default-button" not in step
+    assert 'name="house_number"' in step and 'name="postcode"' in step

@@ -14,7 +14,7 @@ import pytest
 from engine import load_registry
 from models import FormInstance
 from engine.schema import CHILD_DETAILS_FIELDS
-from tests.http.test_citizen_forms import _instance_id, _start
+from tests.helpers import csrf_from
 
 REGISTRY = load_registry("schemas/forms")
 FORMS = [REGISTRY.get(key, version) for key in REGISTRY.current()
@@ -68,6 +68,15 @@ def test_family_forms_ask_your_full_name_in_all_three_plus_consent():
             "parental-consent"} <= named
 
 
+def _start(family, client, form_key):
+    """Start a family form for the family's child; its instance id."""
+    token = csrf_from(client.get("/"))
+    response = client.post(f"/family/children/{family.child.id}/forms/{form_key}/start",
+                           data={"csrf_token": token})
+    assert response.status_code == 303
+    return int(re.search(r"/forms/(\d+)/", response.headers["Location"]).group(1))
+
+
 def _input(html, name):
     return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
 
@@ -76,7 +85,7 @@ def _input(html, name):
                                                ("parental-consent", "about-you")])
 def test_your_full_name_is_pre_filled_with_the_signed_in_persons_name(family, form_key, step_key):
     client = family.client_for(family.parent)
-    instance_id = _instance_id(_start(family, client, form_key))
+    instance_id = _start(family, client, form_key)
     html = client.get(f"/forms/{instance_id}/{step_key}").get_data(as_text=True)
     field = _input(html, "your_name")
     assert 'value="Zzpat Zzparent"' in field and 'autocomplete="name"' in field
@@ -85,7 +94,7 @@ def test_your_full_name_is_pre_filled_with_the_signed_in_persons_name(family, fo
 
 def test_a_name_the_family_changed_is_kept(family):
     client = family.client_for(family.parent)
-    instance_id = _instance_id(_start(family, client, "parental-consent"))
+    instance_id = _start(family, client, "parental-consent")
     with family.app.app_context():
         row = FormInstance.get_by_id(instance_id)
         row.answers = {"about-you": {"your_name": "Zzpatricia Zzparent-Smith"}}
