@@ -16,7 +16,6 @@ import pytest
 
 from models import WorkProfile
 from services import addresses
-from services.identity import accounts
 from tests.helpers import PASSWORD, csrf_from, html
 
 OS_PLACES = {"header": {"totalresults": 2}, "results": [
@@ -122,14 +121,9 @@ TYPED = {"professional_role": "SENCo", "organisation_name": "Zz Typed Organisati
 
 
 @pytest.fixture
-def me(app, make_user, client, signed_in):
-    user = make_user("me@example.org", two_step="")
-    with app.app_context():
-        WorkProfile.create(user=user, professional_role="SENCo",
-                           organisation=accounts.organisation_named("Zz Primary School"),
-                           postcode="TS18 1AA")
-    signed_in(client, user, two_step_passed=False)
-    return user
+def pro(world):
+    """A professional with one work profile, signed in (tests/http/forms_helpers.World)."""
+    return world.client
 
 
 def _post(client, data):
@@ -137,28 +131,28 @@ def _post(client, data):
     return client.post("/account/work/add", data={**data, "csrf_token": csrf_from(page)})
 
 
-def test_without_a_provider_there_is_no_find_address(app, client, me):
+def test_without_a_provider_there_is_no_find_address(app, pro):
     assert app.config["ADDRESS_LOOKUP"] == "none"  # the default
-    text = html(client.get("/account/work/add"))
+    text = html(pro.get("/account/work/add"))
     assert "Find Address" not in text and 'name="house_number"' in text
-    response = _post(client, {**TYPED, "address_action": "find-address"})
+    response = _post(pro, {**TYPED, "address_action": "find-address"})
     assert response.status_code == 422  # an ordinary save: the address is missing
     assert "Enter a house number, house name or building name" in html(response)
 
 
-def test_find_then_use_this_address_fills_the_fields_and_keeps_the_rest(app, client, me, stub):
+def test_find_then_use_this_address_fills_the_fields_and_keeps_the_rest(app, pro, stub):
     app.config.update(config(stub))
-    text = html(client.get("/account/work/add"))
+    text = html(pro.get("/account/work/add"))
     # Enter in a field saves: the form's first submit button is a Save without an action.
     first_button = text[text.index('action="/account/work/add"'):].split("<button", 2)[1]
     assert "Save" in first_button and "address_action" not in first_button
-    found = _post(client, {**TYPED, "address_action": "find-address"})
+    found = _post(pro, {**TYPED, "address_action": "find-address"})
     text = html(found)
     assert found.status_code == 200 and "2 addresses found" in text
     assert "Coventry City Council, Council House, Earl Street, Coventry, CV1 5RR" in text
     assert 'value="Zz Typed Organisation"' in text and 'value="07700 900982"' in text
     assert "There is a problem" not in text
-    used = _post(client, {**TYPED, "address_action": "use-address", "address_id": "5002"})
+    used = _post(pro, {**TYPED, "address_action": "use-address", "address_id": "5002"})
     text = html(used)
     assert used.status_code == 200
     assert 'id="house_number" name="house_number" type="text" value="2"' in text
@@ -166,15 +160,15 @@ def test_find_then_use_this_address_fills_the_fields_and_keeps_the_rest(app, cli
     assert 'value="Coventry"' in text and 'value="Zz Typed Organisation"' in text
     with app.app_context():
         assert WorkProfile.select().count() == 1  # nothing saved until Save
-    saved = _post(client, {**TYPED, "house_number": "2", "street": "Earl Street",
+    saved = _post(pro, {**TYPED, "house_number": "2", "street": "Earl Street",
                            "town": "Coventry"})
     assert saved.status_code == 303
 
 
-def test_use_another_address_leaves_the_typed_fields(app, client, me, stub):
+def test_use_another_address_leaves_the_typed_fields(app, pro, stub):
     app.config.update(config(stub))
     typed = {**TYPED, "house_name": "Zz My Own House", "town": "Zz Town"}
-    response = _post(client, {**typed, "address_action": "another-address"})
+    response = _post(pro, {**typed, "address_action": "another-address"})
     text = html(response)
     assert response.status_code == 200 and "addresses found" not in text
     assert 'value="Zz My Own House"' in text and 'value="Zz Town"' in text
@@ -184,25 +178,25 @@ def test_use_another_address_leaves_the_typed_fields(app, client, me, stub):
     ({"postcode": "TS18 1AA"}, "No addresses were found for this postcode"),
     ({"postcode": "nonsense"}, "Enter a real postcode"),
 ])
-def test_lookup_problems_are_shown_at_the_postcode(app, client, me, stub, change, message):
+def test_lookup_problems_are_shown_at_the_postcode(app, pro, stub, change, message):
     app.config.update(config(stub))
-    response = _post(client, {**TYPED, **change, "address_action": "find-address"})
+    response = _post(pro, {**TYPED, **change, "address_action": "find-address"})
     text = html(response)
     assert response.status_code == 422
     assert "There is a problem" in text and text.count(message) == 2
     assert 'href="#postcode"' in text and 'value="Zz Typed Organisation"' in text
 
 
-def test_a_provider_that_is_down_is_a_message_not_a_500(app, client, me):
+def test_a_provider_that_is_down_is_a_message_not_a_500(app, pro):
     app.config.update(config("http://127.0.0.1:9"))
-    response = _post(client, {**TYPED, "address_action": "find-address"})
+    response = _post(pro, {**TYPED, "address_action": "find-address"})
     assert response.status_code == 422
     assert "We could not look up addresses just now. Type the address below" in html(response)
 
 
-def test_an_address_id_that_is_not_listed_fills_nothing(app, client, me, stub):
+def test_an_address_id_that_is_not_listed_fills_nothing(app, pro, stub):
     app.config.update(config(stub))
-    response = _post(client, {**TYPED, "address_action": "use-address", "address_id": "<b>x"})
+    response = _post(pro, {**TYPED, "address_action": "use-address", "address_id": "<b>x"})
     text = html(response)
     assert response.status_code == 422 and "That address is no longer listed" in text
     assert 'value="Earl Street"' not in text
