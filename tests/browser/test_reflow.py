@@ -151,4 +151,6 @@ def test_the_stacked_table_names_each_column_and_the_select_button_is_on_screen(
     expect(select).to_be_visible()
     box = select.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    caption = pro.get_by_text("Your work profiles", exact=True)
+    assert caption.bounding_box()["height"] < 60  # one line, not a letter a line
     assert pro.evaluate("document.documentElement.scrollWidth") <= WIDTH
