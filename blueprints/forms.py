@@ -203,25 +203,50 @@ def _rows(instance, form, step):
     return redirect(request.full_path.rstrip("?") + anchor, 303)
 
 
+def _store_file(instance, form, step, input_name, file):
+    """Keep one chosen file; returns the message for its field when it is refused."""
+    config = current_app.config
+    try:
+        instances.upload(instance, form, step.key, input_name,
+                         filename=file.filename if file else "", stream=file.stream if file else None,
+                         user=current_user, upload_dir=_upload_dir(),
+                         max_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                         max_files_per_field=config.get("UPLOAD_MAX_FILES_PER_FIELD",
+                                                        uploads.MAX_FILES_PER_FIELD),
+                         max_files_per_form=config.get("UPLOAD_MAX_FILES_PER_FORM",
+                                                       uploads.MAX_FILES_PER_FORM))
+    except uploads.UploadError as error:
+        return str(error)
+    return None
+
+
+def _chosen_files(instance, form, step):
+    """Save & Continue (and Back) keep every file chosen on the step, as "Upload file" does:
+    {input name: message} for the ones refused. Names that are no file field of the step are
+    ignored."""
+    chosen = [(name, f) for name, f in request.files.items(multi=True) if f and f.filename]
+    if chosen:
+        instances.check_version(instance, _version())  # a stale page stores nothing
+    problems = {}
+    for input_name, file in chosen:
+        try:
+            problem = _store_file(instance, form, step, input_name, file)
+        except KeyError:
+            continue
+        if problem:
+            problems[input_name] = problem
+    return problems
+
+
 def _upload(instance, form, step):
     """The upload button (a submit button: works without JS) saves the step, then keeps the file."""
     input_name = request.form.get("upload", "")
-    file = request.files.get(input_name)
     instances.check_version(instance, _version())
-    problem = None
     try:
-        instances.upload(instance, form, step.key, input_name,
-                           filename=file.filename if file else "", stream=file.stream if file else None,
-                           user=current_user, upload_dir=_upload_dir(),
-                           max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-                           max_files_per_field=current_app.config.get(
-                               "UPLOAD_MAX_FILES_PER_FIELD", uploads.MAX_FILES_PER_FIELD),
-                           max_files_per_form=current_app.config.get(
-                               "UPLOAD_MAX_FILES_PER_FORM", uploads.MAX_FILES_PER_FORM))
+        message = _store_file(instance, form, step, input_name, request.files.get(input_name))
     except KeyError:
         abort(404)
-    except uploads.UploadError as error:
-        problem = {input_name: str(error)}
+    problem = {input_name: message} if message else None
     # partial: only what was posted changes, so a post carrying just the file loses nothing.
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, partial=True)
@@ -236,14 +261,16 @@ def _save_and_continue(instance, form, step):
     removing = "remove_file" in request.form
     remove_file = paging.parse_id(request.form.get("remove_file"))
     back = "back" in request.form
+    problems = {} if removing else _chosen_files(instance, form, step)
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                            user=current_user, remove_attachment=remove_file,
                            upload_dir=_upload_dir())
     journey = instances.journey_for(form, saved.answers)
     if removing:
         return redirect(request.full_path.rstrip("?") + f"#{step.key}-files", 303)
-    if saved.errors and not back:
-        return _step_page(instance, form, step, journey, errors=saved.errors, status=422)
+    if (saved.errors or problems) and not back:
+        return _step_page(instance, form, step, journey, errors=saved.errors, status=422,
+                          upload_errors=problems)
     to_summary = request.args.get("return") == "summary"
     target = instances.after_save_step(journey, step.key, back=back, to_summary=to_summary)
     return redirect(_step_url(instance, target), 303)
@@ -407,7 +434,7 @@ def pdf(instance_id):
         form=form, journey=journey, instance=instance, person=instance.person,
         council=current_app.config["COUNCIL"], submitter=instance.author,
         work_profile_text=instances.work_profile_text(instance, profile_id),
-        attachment_names=instances.attachment_names(instance))
+        attachment_names=instances.attachment_descriptions(instance))
     instances.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
     name = pdf_service.pdf_filename(form, instance.person,
                                     clock.uk_time(instance.submitted_at).date())

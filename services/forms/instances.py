@@ -506,6 +506,45 @@ def attachment_names(instance) -> Callable:
     return name
 
 
+@dataclass(frozen=True)
+class FileLink:
+    """One attached file as its readers see it: a link to the authorised download with the
+    name, the kind ("PDF") and the size ("12 KB")."""
+
+    id: int
+    name: str
+    kind: str
+    size: str
+
+    def describe(self) -> str:
+        """ "consent.pdf (PDF, 12 KB)": how the PDF lists a file."""
+        return f"{self.name} ({self.kind}, {self.size})"
+
+
+def attachment_info(instance) -> Callable:
+    """``info(id)`` -> FileLink for the instance's files (removed ones too: an earlier round may
+    name them), None for an id that is not one of its files."""
+    links = {a.id: FileLink(a.id, a.filename, uploads.kind_of(a.filename), uploads.human_size(a.size))
+             for a in Attachment.select().where(Attachment.instance == instance)}
+
+    def info(attachment_id):
+        try:
+            return links.get(int(attachment_id))
+        except (TypeError, ValueError):
+            return None
+    return info
+
+
+def attachment_descriptions(instance) -> Callable:
+    """``describe(id)``: "consent.pdf (PDF, 12 KB)" (the PDF lists each file this way)."""
+    info = attachment_info(instance)
+
+    def describe(attachment_id):
+        link = info(attachment_id)
+        return link.describe() if link else None
+    return describe
+
+
 def work_profile_text(instance, profile_id=None) -> str | None:
     """ "Lesley Harris, Project Support, Coventry City Council" for the author's chosen profile."""
     profile_id = profile_id if profile_id is not None else instance.work_profile_id
@@ -539,7 +578,7 @@ def files_by_field(instance, step) -> dict:
 def summary_for(form, answers, instance, profile_id=None):
     """The "check your answers" sections with file names and the work profile filled in."""
     return journey_for(form, answers).summary(
-        file_name=attachment_names(instance),
+        file_name=attachment_names(instance), file_info=attachment_info(instance),
         work_profile=lambda _id: work_profile_text(instance, profile_id))
 
 
