@@ -35,6 +35,8 @@ def _registry():
 def _instance(instance_id, *, edit=False):
     instance = instances.instance_for(current_user, instance_id, edit=edit)
     if instance is None:
+        if edit and is_partial() and instances.instance_for(current_user, instance_id):
+            abort(409)  # htmx: "Not saved — ... can no longer be changed here" (sent meanwhile)
         abort(404)
     return instance, instances.form_of(_registry(), instance)
 

@@ -28,10 +28,50 @@ document.addEventListener("htmx:before:request", (event) => {
   }
 });
 
+function swappedRoot(target) {
+  // An outerHTML swap leaves ctx.target detached: its replacement has the same id.
+  if (!(target instanceof Element)) return document.body;
+  if (target.isConnected) return target;
+  return (target.id && document.getElementById(target.id)) || document.body;
+}
+
 document.addEventListener("htmx:after:swap", (event) => {
   // Swapped-in markup gets its GOV.UK behaviour too (error summary focus, radios, tabs...).
   const target = event.detail && event.detail.ctx && event.detail.ctx.target;
-  initAll({ scope: target instanceof Element ? target : document.body });
-  const summary = document.querySelector(".govuk-error-summary");
+  const root = swappedRoot(target);
+  if (root !== document.body) initAll({ scope: root });
+  const summary = root.querySelector(".govuk-error-summary");
   if (summary) summary.focus();
+});
+
+// DESIGN.md §12: a failed htmx request says "Not saved — why" in the status line of the form
+// that asked; the page (and everything typed on it) stays as it is.
+function statusLineFor(source) {
+  const form = source instanceof Element ? source.closest("form") : null;
+  const line = (form && form.querySelector('[role="status"]')) || document.getElementById("portal-status");
+  if (line) return line;
+  const made = document.createElement("p");
+  made.id = "portal-status";
+  made.className = "govuk-body-s portal-status";
+  made.setAttribute("role", "alert");
+  (document.getElementById("main-content") || document.body).prepend(made);
+  return made;
+}
+
+document.addEventListener("htmx:response:error", (event) => {
+  const ctx = event.detail.ctx;
+  if (!ctx.response.headers.get("X-Portal-Failure")) return;
+  ctx.target = statusLineFor(ctx.sourceElement);
+  ctx.swap = "innerHTML";
+});
+
+document.addEventListener("htmx:error", (event) => {
+  const ctx = event.detail && event.detail.ctx;
+  if (!ctx || ctx.response) return; // a response came: the server said why
+  const line = statusLineFor(ctx.sourceElement);
+  line.innerHTML = "";
+  const words = document.createElement("strong");
+  words.className = "portal-status__failure";
+  words.textContent = "Not saved — you appear to be offline; your answers are still on this page";
+  line.append(words);
 });

@@ -401,7 +401,7 @@ def test_stale_version_gets_409_and_saves_nothing(world):
     response = post_step(world.client, path, {"autosave": "1", "description": "From the phone"},
                          page=old_page, headers=PARTIAL)
     assert response.status_code == 409
-    assert "This form was changed in another window or by another device." in _html(response)
+    assert "Not saved — this form was changed in another window or by another device." in _html(response)
     assert "your last change was not saved" in _html(response)
     response = post_step(world.client, path, {"description": "From the phone"}, page=old_page)
     assert response.status_code == 409 and "Reload the page" in _html(response)
