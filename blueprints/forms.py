@@ -85,7 +85,8 @@ def _conflict(instance):
                            reload_url=request.path), 409
 
 
-def _step_page(instance, form, step, journey, *, errors=None, status=200, upload_errors=None):
+def _step_page(instance, form, step, journey, *, errors=None, status=200, upload_errors=None,
+               action=None):
     errors = dict(errors or {})
     errors.update(upload_errors or {})
     return render(
@@ -95,9 +96,9 @@ def _step_page(instance, form, step, journey, *, errors=None, status=200, upload
         anchors=instances.error_anchors(step, errors),
         files=instances.files_by_field(instance, step),
         profiles=instances.work_profiles(instance.author) if step.kind == "work_profile" else [],
-        action=request.full_path.rstrip("?") if request.method == "POST" else
-        _step_url(instance, step.key, **({"return": "summary"}
-                                         if request.args.get("return") == "summary" else {})),
+        action=action or (request.full_path.rstrip("?") if request.method == "POST" else
+                          _step_url(instance, step.key, **({"return": "summary"}
+                                    if request.args.get("return") == "summary" else {}))),
         upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False)
 
 
@@ -275,7 +276,21 @@ def _save_and_continue(instance, form, step):
                           upload_errors=problems)
     to_summary = request.args.get("return") == "summary"
     target = instances.after_save_step(journey, step.key, back=back, to_summary=to_summary)
+    if is_partial():  # htmx: the next step's fragment, its URL pushed (DESIGN §3 step swap)
+        return _next_fragment(instance, form, journey, target)
     return redirect(_step_url(instance, target), 303)
+
+
+def _next_fragment(instance, form, journey, target):
+    """The step (or Summary) Save & Continue / Back lead to, as the #form-step fragment."""
+    instance = instances.instance_for(current_user, instance.id, edit=True)
+    url = _step_url(instance, target)
+    instances.record_view(current_user, instance, ip=client_ip(), step=target)
+    if target == SUMMARY:
+        body, status = _summary_page(instance, form)
+    else:
+        body, status = _step_page(instance, form, form.step(target), journey, action=url)
+    return body, status, {"HX-Push-Url": url}
 
 
 # --- summary, declaration, submit --------------------------------------------------------------

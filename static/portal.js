@@ -10,9 +10,12 @@ const csrf = document.querySelector('meta[name="csrf-token"]');
 document.addEventListener("htmx:config:request", (event) => {
   // Every htmx request carries the CSRF token (flask-wtf reads X-CSRFToken).
   if (csrf) event.detail.ctx.request.headers["X-CSRFToken"] = csrf.content;
-  // Form steps: autosave and Add More never carry chosen files; only the Upload button sends them.
+  // Form steps: autosave and Add More never carry chosen files; Upload, Save & Continue and Back
+  // (the step navigation, which swaps #form-step) send them.
   const { form, body } = event.detail.ctx.request;
-  if (form && form.hasAttribute("data-portal-autosave") && body instanceof FormData) {
+  const source = event.detail.ctx.sourceElement;
+  const navigates = source instanceof Element && source.getAttribute("hx-target") === "#form-step";
+  if (form && form.hasAttribute("data-portal-autosave") && body instanceof FormData && !navigates) {
     for (const [name, value] of [...body.entries()]) if (value instanceof File) body.delete(name);
   }
 });
@@ -42,6 +45,11 @@ document.addEventListener("htmx:after:swap", (event) => {
   if (root !== document.body) initAll({ scope: root });
   const summary = root.querySelector(".govuk-error-summary");
   if (summary) summary.focus();
+  else if (root.id === "form-step") {
+    // A new step: focus its heading (the title came with the fragment's <title>).
+    const heading = root.querySelector("#step-heading");
+    if (heading) heading.focus();
+  }
 });
 
 // DESIGN.md §12: a failed htmx request says "Not saved — why" in the status line of the form

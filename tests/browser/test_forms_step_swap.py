@@ -1,0 +1,87 @@
+"""Issue 13, steps as fragments and the keyboard, in a real browser.
+
+With JavaScript, Save & Continue, Back and the step bar are htmx requests (HX-Request on the
+network log) that swap #form-step; the address follows, the title changes and focus lands on the
+step heading (an error: on the error summary). Enter in a field presses Save & Continue (JS on
+and off), never Back or a file's Remove.
+"""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser import seed
+from tests.browser.conftest import js_enabled
+from tests.browser.test_forms_files import CONSENT, PDF, _seed
+
+
+def _active(page):
+    return page.evaluate("() => document.activeElement.id || document.activeElement.className")
+
+
+def test_step_navigation_is_htmx_swaps_with_the_url_title_and_focus(page, portal, axe):
+    emails, made = _seed(portal, page)
+    seed.sign_in(page, portal, emails["pro"])
+    step_url = f"/forms/{made['draft']}/upload"
+    page.goto(step_url)
+    page.wait_for_load_state("load")
+    requests = []
+    page.on("request", lambda r: requests.append(r) if "/forms/" in r.url else None)
+
+    # An error: 422, the step swapped back with its error summary focused
+    page.get_by_role("button", name="Save & Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Upload Documents - Generic File Upload Manager"))
+    axe(page, "Step swapped back with errors")
+
+    page.get_by_label("Type of document", exact=True).select_option("Consent form")
+    page.get_by_label("Description", exact=True).fill("Zz consent")
+    page.get_by_label("Choose a file").set_input_files(
+        {"name": CONSENT, "mimeType": "application/pdf", "buffer": PDF})
+    seed.save_and_continue(page)
+    expect(page).to_have_url(re.compile(rf"/forms/{made['draft']}/summary$"))
+    expect(page).to_have_title(re.compile(r"^Summary - Generic File Upload Manager"))
+    assert _active(page) == "step-heading"
+    expect(page.get_by_role("link", name=CONSENT)).to_be_visible()
+    axe(page, "Summary swapped in")
+
+    # The step bar: a GET for the fragment, the address follows
+    page.get_by_role("navigation", name="Form steps").get_by_role(
+        "link", name=re.compile("Upload Documents")).click()
+    expect(page).to_have_url(re.compile(rf"{step_url}$"))
+    expect(page.get_by_role("heading", level=2, name="2. Upload Documents")).to_be_focused()
+    # Back: the previous step
+    page.get_by_role("button", name="Back").click()
+    expect(page).to_have_url(re.compile(rf"/forms/{made['draft']}/work-details$"))
+    expect(page).to_have_title(re.compile(r"^Work Details - Generic File Upload Manager"))
+
+    steps = [r for r in requests if "autosave" not in (r.post_data or "")]
+    assert len(steps) >= 4
+    for r in steps:
+        assert r.headers.get("hx-request") == "true", r.url
+        assert r.headers.get("hx-request-type") == "partial", r.url
+    assert [r.method for r in steps][:2] == ["POST", "POST"] and "GET" in [r.method for r in steps]
+    assert not [r for r in requests if r.resource_type == "document"]  # never a whole page
+
+
+def test_enter_in_a_field_presses_save_and_continue(any_page, portal):
+    page = any_page
+    emails, made = _seed(portal, page)
+    seed.sign_in(page, portal, emails["pro"])
+    page.goto(f"/forms/{made['draft']}/upload")
+    page.get_by_label("Choose a file").set_input_files(
+        {"name": CONSENT, "mimeType": "application/pdf", "buffer": PDF})
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Upload file for Files").click()
+    expect(page.get_by_role("button", name=re.compile(f"Remove {CONSENT}"))).to_be_visible()
+    page.get_by_label("Type of document", exact=True).select_option("Consent form")
+    page.get_by_label("Description", exact=True).fill("Zz consent")
+    day = page.locator("#document_date-day")
+    day.fill("2")
+    page.locator("#document_date-month").fill("1")
+    year = page.locator("#document_date-year")
+    year.fill("2026")
+    if js_enabled(page):
+        expect(page.locator("#autosave-status")).to_contain_text("Saved")
+    year.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/forms/{made['draft']}/summary$"))
+    expect(page.get_by_role("link", name=CONSENT)).to_be_visible()  # Remove was not pressed
