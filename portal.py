@@ -66,7 +66,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         MAX_UPLOAD_MB=int(env("PORTAL_MAX_UPLOAD_MB", "20")),
         FORMS_DIR=str(ROOT / "schemas" / "forms"),
-        SESSION_IDLE_MINUTES=30,
+        SESSION_IDLE_MINUTES=float(env("PORTAL_SESSION_IDLE_MINUTES", "30")),
         SESSION_ABSOLUTE_HOURS=12,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires itself
         SESSION_COOKIE_HTTPONLY=True,

@@ -7,16 +7,18 @@ hint that it exists.
 """
 import re
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import BuildError
 
-from blueprints.web import (access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
+from blueprints.web import (SIGNED_IN, access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
                             send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
-from services.forms import instances, uploads
+from services.forms import instances, kept, uploads
 from services.forms.instances import NotEditable, Refused, VersionConflict, WindowClosed
 from services.kernel import clock, paging, vocab
 
@@ -24,6 +26,23 @@ bp = Blueprint("forms", __name__)
 bp.before_request(awaiting_verification)  # a council's "verified professionals only"
 
 EVERYONE = ("professional", "citizen", "officer")
+
+
+@bp.before_request
+def keep_when_signed_out():
+    """A step posted after its session ended: keep the answers for the user the page was made
+    for (signed ``kept_for``); the access check then asks them to sign in (401 for htmx)."""
+    if request.endpoint != "forms.save" or current_user.is_authenticated:
+        return None
+    if "add" in request.form or "remove" in request.form or "upload" in request.form:
+        return None
+    instance_id = request.view_args["instance_id"]
+    owner = kept.owner_of(current_app.config["SECRET_KEY"], request.form.get("kept_for", ""),
+                          instance_id)
+    if owner is not None:
+        kept.keep(instance_id=instance_id, user_id=owner, step_key=request.view_args["step_key"],
+                  posted=_posted(), version=request.form.get("version", type=int))
+    return None
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -99,7 +118,8 @@ def _step_page(instance, form, step, journey, *, errors=None, status=200, upload
         action=action or (request.full_path.rstrip("?") if request.method == "POST" else
                           _step_url(instance, step.key, **({"return": "summary"}
                                     if request.args.get("return") == "summary" else {}))),
-        upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False)
+        upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False,
+        kept_for=kept.token_for(current_app.config["SECRET_KEY"], current_user, instance))
 
 
 def _person_forms_url(person_id):
@@ -153,6 +173,16 @@ def step(instance_id, step_key):
     if not journey.can_visit(step_key):
         return redirect(_step_url(instance, journey.first_incomplete()))
     instances.record_view(current_user, instance, ip=client_ip(), step=step_key)
+    restored = kept.take(instance, current_user, step_key)
+    if restored is not None:  # posted after the session ended: back on the step, saved
+        try:
+            saved = instances.save(instance, form, step_key, restored.posted,
+                                   version=restored.version, user=current_user, partial=True)
+            journey = instances.journey_for(form, saved.answers)
+            flash("You were signed out before your answers were saved. We kept them: "
+                  "check them, then continue.")
+        except VersionConflict:
+            pass  # the form changed since that page: its answers are no longer the latest
     return _step_page(instance, form, step, journey)
 
 
@@ -291,6 +321,23 @@ def _next_fragment(instance, form, journey, target):
     else:
         body, status = _step_page(instance, form, form.step(target), journey, action=url)
     return body, status, {"HX-Push-Url": url}
+
+
+@bp.app_context_processor
+def _session_timeout():
+    """For the timeout warning on every page (forms/_timeout_warning.html)."""
+    def session_timeout():
+        idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+        return {"idle": int(idle), "warn": int(min(120, idle / 3)),
+                "ends": clock.uk_now() + dt.timedelta(seconds=idle)}
+    return {"session_timeout": session_timeout}
+
+
+@bp.route("/session/stay", methods=["POST"])
+@access(SIGNED_IN)
+def stay_signed_in():
+    """The timeout warning's "Stay signed in": any signed-in request extends the session."""
+    return "", 204
 
 
 # --- summary, declaration, submit --------------------------------------------------------------

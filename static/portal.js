@@ -83,3 +83,51 @@ document.addEventListener("htmx:error", (event) => {
   words.textContent = "Not saved — you appear to be offline; your answers are still on this page";
   line.append(words);
 });
+
+// The GOV.UK timeout warning (forms/_timeout_warning.html): a dialog shortly before the session
+// would end; "Stay signed in" is an htmx POST, and any htmx request (an autosave...) starts the
+// count again. When the time is up the dialog says so: the page and its answers stay.
+const timeout = document.querySelector("[data-portal-timeout]");
+if (timeout) {
+  const dialog = timeout.querySelector("dialog");
+  const countdown = timeout.querySelector("[data-portal-countdown]");
+  const idle = Number(timeout.dataset.idleSeconds) * 1000;
+  const warn = Number(timeout.dataset.warnSeconds) * 1000;
+  let lastActive = Date.now();
+  const words = (ms) => {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    if (seconds >= 60) {
+      const minutes = Math.ceil(seconds / 60);
+      return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+    }
+    return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  };
+  const tick = () => {
+    const left = idle - (Date.now() - lastActive);
+    if (left <= 0) {
+      timeout.querySelector("h2").textContent = "You have been signed out";
+      timeout.querySelector("p.govuk-body").textContent =
+        "Your answers are still on this page. Save & Continue keeps them until you sign in again.";
+      timeout.querySelector("[data-portal-stay]").hidden = true;
+      if (!dialog.open) dialog.showModal();
+      return;
+    }
+    if (left <= warn) {
+      countdown.textContent = words(left);
+      if (!dialog.open) {
+        dialog.showModal();
+        timeout.querySelector("[data-portal-stay]").focus();
+      }
+    }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+  document.addEventListener("htmx:after:request", (event) => {
+    const response = event.detail.ctx && event.detail.ctx.response;
+    if (!response || response.status === 401) return;
+    lastActive = Date.now();
+    if (event.detail.ctx.sourceElement && event.detail.ctx.sourceElement.hasAttribute("data-portal-stay")) {
+      dialog.close();
+    }
+  });
+}
