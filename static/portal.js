@@ -105,11 +105,10 @@ if (timeout) {
   const tick = () => {
     const left = idle - (Date.now() - lastActive);
     if (left <= 0) {
-      timeout.querySelector("h2").textContent = "You have been signed out";
-      timeout.querySelector("p.govuk-body").textContent =
-        "Your answers are still on this page. Save & Continue keeps them until you sign in again.";
-      timeout.querySelector("[data-portal-stay]").hidden = true;
-      if (!dialog.open) dialog.showModal();
+      if (dialog.open) dialog.close();
+      const line = statusLineFor(document.querySelector("form.portal-step-form"));
+      line.textContent = "You have been signed out. Your answers are still on this page: "
+        + "Save & Continue keeps them until you sign in again.";
       return;
     }
     if (left <= warn) {
@@ -125,9 +124,7 @@ if (timeout) {
   document.addEventListener("htmx:after:request", (event) => {
     const response = event.detail.ctx && event.detail.ctx.response;
     if (!response || response.status === 401) return;
-    lastActive = Date.now();
-    if (event.detail.ctx.sourceElement && event.detail.ctx.sourceElement.hasAttribute("data-portal-stay")) {
-      dialog.close();
-    }
+    lastActive = Date.now(); // the server saw us: the session goes on
+    if (dialog.open) dialog.close();
   });
 }
