@@ -21,6 +21,11 @@ document.addEventListener("htmx:config:request", (event) => {
 });
 
 document.addEventListener("htmx:before:request", (event) => {
+  // What asked (the button may be swapped out before htmx:after:swap): for focus afterwards.
+  const asked = event.detail.ctx.sourceElement;
+  if (asked instanceof Element) {
+    event.detail.ctx.portalAsked = { name: asked.getAttribute("name"), text: asked.textContent };
+  }
   // Form steps: autosave, Add More and Remove share the form's queue (hx-sync), so a request that
   // waited behind another must carry the version that one's answer brought (#form-version,
   // swapped in out of band), not the one read when it was queued - else a spurious 409.
@@ -45,12 +50,49 @@ document.addEventListener("htmx:after:swap", (event) => {
   if (root !== document.body) initAll({ scope: root });
   const summary = root.querySelector(".govuk-error-summary");
   if (summary) summary.focus();
-  else if (root.id === "form-step") {
+  else if (afterRows(event.detail.ctx.portalAsked, root)) {
+    // Add More / Remove: focus and announcement done
+  } else if (root.id === "forms-panel") {
+    focusHeading(root.querySelector("h2")); // a tab switch: its panel's heading (title came along)
+  } else if (root.id === "form-step") {
     // A new step: focus its heading (the title came with the fragment's <title>).
     const heading = root.querySelector("#step-heading");
     if (heading) heading.focus();
   }
 });
+
+function focusHeading(heading) {
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+}
+
+function announce(form, words) {
+  const line = form && form.querySelector('[role="status"]');
+  if (line) line.textContent = words;
+}
+
+// Add More: focus the new row's legend, "Parent/Carer 2 added"; Remove: focus Add More,
+// "Parent/Carer 2 removed" (the button's own words say which row it was).
+function afterRows(source, root) {
+  if (!source || !root.id.startsWith("rows-")) return false;
+  const form = root.closest("form");
+  if (source.name === "add") {
+    const legends = root.querySelectorAll(".portal-row > legend");
+    const legend = legends[legends.length - 1];
+    focusHeading(legend);
+    if (legend) announce(form, `${legend.textContent.trim()} added`);
+    return true;
+  }
+  if (source.name === "remove") {
+    const label = source.text.replace(/^\s*Remove\s*/, "").trim();
+    const add = document.querySelector(`#add-more-${root.id.slice(5)} button`);
+    if (add) add.focus();
+    announce(form, `${label} removed`);
+    return true;
+  }
+  return false;
+}
 
 // DESIGN.md §12: a failed htmx request says "Not saved — why" in the status line of the form
 // that asked; the page (and everything typed on it) stays as it is.

@@ -85,3 +85,50 @@ def test_enter_in_a_field_presses_save_and_continue(any_page, portal):
     year.press("Enter")
     expect(page).to_have_url(re.compile(rf"/forms/{made['draft']}/summary$"))
     expect(page.get_by_role("link", name=CONSENT)).to_be_visible()  # Remove was not pressed
+
+
+_EARLY_YEARS = """
+    pro = make_user(args["pro"], "Zzsally", "Zzsenco", password=args["password"],
+                    two_step="email", council_verified=True, professional_role="SENCo",
+                    organisation="Zz Bader Primary School")
+    profile = pro.work_profiles.get()
+    child = Person.create(forename="Zzrow", surname="Zzfocus", date_of_birth=dt.date(2021, 5, 1))
+    Link.create(user=pro, person=child, how="added")
+    draft = FormInstance.create(person=child, form_key="early-years-request", schema_version=1,
+                                author=pro, work_profile=profile, status="draft",
+                                answers={"work-details": {"work_profile_id": profile.id}})
+    result.update(draft=draft.id, child=child.id)
+"""
+
+
+def test_add_more_and_remove_move_focus_and_say_what_happened(page, portal):
+    email = f"zz.rows.{id(page)}@example.org"
+    made = seed.run(portal, _EARLY_YEARS, password=seed.PASSWORD, pro=email)
+    seed.sign_in(page, portal, email)
+    page.goto(f"/forms/{made['draft']}/child-details")
+    seed.fill_step(page, "early-years-request")
+    seed.save_and_continue(page)
+    expect(page.get_by_role("heading", level=2, name="3. Parent/Carer Details")).to_be_focused()
+    page.get_by_role("button", name="Add More").click()
+    legend = page.locator("#row-parents-1 > legend")
+    expect(legend).to_be_focused()
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Parent/Carer 2"
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text("Parent/Carer 2 added")
+    page.get_by_role("button", name="Remove Parent/Carer 2").click()
+    expect(page.locator("#row-parents-1")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add More")).to_be_focused()
+    expect(status).to_have_text("Parent/Carer 2 removed")
+
+
+def test_a_tab_switch_focuses_the_panel_heading_and_updates_the_title(page, portal):
+    email = f"zz.tabs.{id(page)}@example.org"
+    made = seed.run(portal, _EARLY_YEARS, password=seed.PASSWORD, pro=email)
+    seed.sign_in(page, portal, email)
+    page.goto(f"/people/{made['child']}/forms")
+    page.wait_for_load_state("load")
+    page.get_by_role("link", name="Assessment", exact=True).click()
+    heading = page.locator("#forms-panel h2")
+    expect(heading).to_have_text("Assessment")
+    expect(heading).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Assessment forms: Zzfocus, Zzrow"))
