@@ -170,3 +170,25 @@ if (timeout) {
     if (dialog.open) dialog.close();
   });
 }
+
+// Live show_if (forms/_field.html): a follow-up question is hidden until the answer it depends
+// on (same step, same row) is one of its values. Without JS it shows with "Only needed if...".
+function answersOf(form, name) {
+  return [...form.elements].filter((e) => e.name === name && e.type !== "hidden"
+    && (!["radio", "checkbox"].includes(e.type) || e.checked)).map((e) => e.value);
+}
+
+function showConditionals(scope) {
+  for (const box of scope.querySelectorAll("[data-show-if]")) {
+    const form = box.closest("form");
+    if (!form) continue;
+    const wanted = JSON.parse(box.dataset.showIfValues);
+    box.hidden = !answersOf(form, box.dataset.showIf).some((v) => wanted.includes(v));
+  }
+}
+
+showConditionals(document);
+document.addEventListener("change", (event) => {
+  if (event.target.form) showConditionals(event.target.form);
+});
+document.addEventListener("htmx:after:swap", () => showConditionals(document));
