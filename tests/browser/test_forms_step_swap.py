@@ -132,3 +132,24 @@ def test_a_tab_switch_focuses_the_panel_heading_and_updates_the_title(page, port
     expect(heading).to_have_text("Assessment")
     expect(heading).to_be_focused()
     expect(page).to_have_title(re.compile(r"^Assessment forms: Zzfocus, Zzrow"))
+
+
+def test_a_follow_up_question_shows_when_its_condition_holds(any_page, portal, axe):
+    page = any_page
+    emails, made = _seed(portal, page)
+    seed.sign_in(page, portal, emails["pro"])
+    page.goto(f"/forms/{made['draft']}/upload")
+    page.wait_for_load_state("load")
+    other = page.get_by_label("Please say what type of document this is")
+    expect(page.get_by_text("Questions marked with an asterisk")).to_be_visible()
+    if js_enabled(page):
+        expect(other).to_be_hidden()
+        page.get_by_label("Type of document", exact=True).select_option("Other")
+        expect(other).to_be_visible()
+        expect(page.get_by_text("Only needed if")).to_be_hidden()
+        page.get_by_label("Type of document", exact=True).select_option("Correspondence")
+        expect(other).to_be_hidden()
+    else:
+        expect(other).to_be_visible()
+        expect(page.get_by_text("Only needed if your answer to “Type of document” is Other.")).to_be_visible()
+    axe(page, "Upload step with its follow-up question")
