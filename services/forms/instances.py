@@ -494,18 +494,6 @@ def may_download(scope, instance, attachment) -> bool:
 
 # --- reading back ------------------------------------------------------------------------------
 
-def attachment_names(instance) -> Callable:
-    """``name(id)`` for the instance's files (removed ones too: an earlier round may list them)."""
-    names = {a.id: a.filename for a in Attachment.select().where(Attachment.instance == instance)}
-
-    def name(attachment_id):
-        try:
-            return names.get(int(attachment_id))
-        except (TypeError, ValueError):
-            return None
-    return name
-
-
 @dataclass(frozen=True)
 class FileLink:
     """One attached file as its readers see it: a link to the authorised download with the
@@ -535,14 +523,23 @@ def attachment_info(instance) -> Callable:
     return info
 
 
-def attachment_descriptions(instance) -> Callable:
-    """``describe(id)``: "consent.pdf (PDF, 12 KB)" (the PDF lists each file this way)."""
+def _described(instance, how) -> Callable:
     info = attachment_info(instance)
 
     def describe(attachment_id):
         link = info(attachment_id)
-        return link.describe() if link else None
+        return how(link) if link else None
     return describe
+
+
+def attachment_names(instance) -> Callable:
+    """``name(id)`` for the instance's files (removed ones too: an earlier round may list them)."""
+    return _described(instance, lambda link: link.name)
+
+
+def attachment_descriptions(instance) -> Callable:
+    """``describe(id)``: "consent.pdf (PDF, 12 KB)" (the PDF lists each file this way)."""
+    return _described(instance, FileLink.describe)
 
 
 def work_profile_text(instance, profile_id=None) -> str | None:
