@@ -52,6 +52,8 @@ document.addEventListener("htmx:after:swap", (event) => {
   if (summary) summary.focus();
   else if (afterRows(event.detail.ctx.portalAsked, root)) {
     // Add More / Remove: focus and announcement done
+  } else if (root.id === "register-step") {
+    focusHeading(root.querySelector("h2")); // the next registration step
   } else if (root.id === "forms-panel") {
     focusHeading(root.querySelector("h2")); // a tab switch: its panel's heading (title came along)
   } else if (root.id === "form-step") {
