@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.helpers import html
-from tests.http.forms_helpers import select_profile
+from tests.http.forms_helpers import fill_generic, select_profile
 
 INTRO = "Use this form to send the SEN team documents about this child"
 
@@ -49,3 +49,26 @@ def test_a_show_if_question_says_what_it_depends_on_for_the_script_and_in_words(
     assert box and box.group(1) == "document_type"
     assert json.loads(htmllib.unescape(box.group(2))) == ["Other"]
     assert "Only needed if your answer to “Type of document” is Other." in page
+
+
+def _summary(world):
+    instance_id = world.start()
+    fill_generic(world, instance_id)
+    return html(world.client.get(f"/forms/{instance_id}/summary"))
+
+
+def test_coventrys_summary_opens_with_the_submitter_and_the_child(app, world):
+    app.config["COUNCIL"] = {**app.config["COUNCIL"], "summary_header": True}
+    page = _summary(world)
+    submitter = page.index("Form submitter details")
+    child = page.index("Child / Young Person Details")
+    assert submitter < child < page.index("I agree")
+    block = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[submitter:child]))
+    assert "Lesley Harris" in block and "SENCo" in block and "Zz Nursery" in block
+    about = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[child:child + 2000]))
+    assert "Zzpoppy Zzthompson" in about and "08-Oct-2021" in about and "Female" in about
+
+
+def test_without_the_setting_the_summary_has_no_header_blocks(app, world):
+    app.config["COUNCIL"] = {**app.config["COUNCIL"], "summary_header": False}
+    assert "Form submitter details" not in _summary(world)
