@@ -17,6 +17,8 @@ Called after the event is recorded (``event_recorded``) or after a request is su
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, render_template
 
 import models
@@ -27,6 +29,8 @@ from services.casework import advice, documents, messages, sharing
 from services.forms import pdf
 from services.kernel import clock, vocab
 from services.kernel.council import absolute_url, current_council
+
+log = logging.getLogger("portal.notices")
 
 # Event kinds that send a letter; the letter's key is "<kind>-<outcome>" or the kind itself.
 LETTER_KINDS = ("assess-decision", "issue-decision", "final-plan", "review-decision",
@@ -165,7 +169,11 @@ def event_recorded(event, actor, *, ip=""):
         return None
     if event.kind not in LETTER_KINDS:
         return None
-    made = render_letter(event, person)
+    try:
+        made = render_letter(event, person)
+    except (RuntimeError, KeyError, ValueError):  # a broken template must not undo the event
+        log.exception("The %s letter could not be written; the event stands", event.kind)
+        return None
     if made is None:
         return None
     title, data = made

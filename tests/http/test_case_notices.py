@@ -312,3 +312,16 @@ def test_sharing_a_document_with_a_parent_uses_family_words(app, family):
     assert "Stockton-on-Tees Borough Council has shared the Zz report" in message.body
     assert f"/family/children/{family.child.id}#shared-with-you" in message.body
     assert_family_words(message)
+
+
+def test_a_letter_that_cannot_be_written_leaves_the_event_recorded(app, family, senco,
+                                                                   monkeypatch):
+    import copy
+    council = copy.deepcopy(app.config["COUNCIL"])
+    council["letters"]["assess-decision-yes"]["body"] = "Dear {nobody}"  # a deployer's typo
+    monkeypatch.setitem(app.config, "COUNCIL", council)
+    response = record(family, "assess-decision", clock.uk_today(), outcome="yes")
+    assert response.status_code == 303  # no 500: the decision stands, no letter is made
+    with app.app_context():
+        assert CaseEvent.select().where(CaseEvent.kind == "assess-decision").count() == 1
+        assert Document.select().count() == 0
