@@ -100,7 +100,7 @@ class User(BaseModel):
     secret_question = CharField(max_length=200, default="")
     secret_answer_hash = CharField(max_length=255, default="")
     two_step_method = CharField(max_length=10, default="")  # "" | email | totp
-    totp_secret = CharField(max_length=64, default="")
+    totp_secret = CharField(max_length=255, default="")  # sealed (identity/secrets_at_rest)
     totp_last_step = IntegerField(default=0)  # a TOTP code is used once only
     failed_logins = IntegerField(default=0)  # failures in a row (password or code)
     locked_until = DateTimeField(null=True)
@@ -197,7 +197,7 @@ class UserSession(BaseModel):
     # Two Step Verification being set up in this browser (My Account): the method waiting for
     # its proving code, and a new authenticator secret kept here, never in the cookie.
     pending_two_step = CharField(max_length=10, default="")
-    pending_totp_secret = CharField(max_length=64, default="")
+    pending_totp_secret = CharField(max_length=255, default="")  # sealed, as User.totp_secret
     created_at = DateTimeField(default=utcnow)
     last_seen = DateTimeField(default=utcnow)
 
@@ -529,16 +529,37 @@ ALL_MODELS = [
 
 def create_tables():
     """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
+    roles_unconfirmable = _lacks_column(WorkProfile, "confirmed_at")
     add_missing_columns()
-    widen_big_integers()
+    widen_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
+    if roles_unconfirmable:
+        confirm_roles_of_verified_accounts()
 
 
-def widen_big_integers():
-    """PostgreSQL: make 32-bit columns 64-bit where the model now says BigIntegerField
-    (Throttle.window holds epoch seconds, which pass 2**31 on 2038-01-19). SQLite's integers are
-    64-bit already."""
+def _lacks_column(model, column):
+    table = model._meta.table_name
+    return (db.obj.table_exists(table)
+            and column not in {c.name for c in db.obj.get_columns(table)})
+
+
+def confirm_roles_of_verified_accounts():
+    """Upgrade from a release before WorkProfile.confirmed_at (issue 11, M2): the SEN team checked
+    those accounts with the roles they had, so their current roles count as confirmed. Runs only
+    when the column is added: later roles wait for their own Confirm."""
+    verified = User.select(User.id).where(User.council_verified == True)  # noqa: E712
+    with db.atomic():
+        return (WorkProfile.update(confirmed_at=utcnow())
+                .where(WorkProfile.confirmed_at.is_null() & WorkProfile.ended_at.is_null()
+                       & WorkProfile.user.in_(verified)).execute())
+
+
+def widen_columns():
+    """PostgreSQL: widen columns whose model now allows more. 32-bit integers become 64-bit where
+    the model says BigIntegerField (Throttle.window holds epoch seconds, which pass 2**31 on
+    2038-01-19); a VARCHAR gets the model's longer max_length (User.totp_secret went from 64 to
+    255 when seeds became sealed tokens). SQLite has 64-bit integers and unenforced lengths."""
     database = db.obj
     if not isinstance(database, PostgresqlDatabase):
         return
@@ -547,14 +568,21 @@ def widen_big_integers():
     operations = []
     for model in ALL_MODELS:
         table = model._meta.table_name
-        wide = [f for f in model._meta.sorted_fields if isinstance(f, BigIntegerField)]
-        if not wide or not database.table_exists(table):
+        if not database.table_exists(table):
             continue
-        types = {column.name: column.data_type for column in database.get_columns(table)}
-        for field in wide:
-            if types.get(field.column_name) == "integer":
-                operations.append(migrator.alter_column_type(table, field.column_name,
-                                                             BigIntegerField()))
+        columns = {name: (kind, length) for name, kind, length in database.execute_sql(
+            "SELECT column_name, data_type, character_maximum_length "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s", (table,)).fetchall()}
+        for field in model._meta.sorted_fields:
+            kind, length = columns.get(field.column_name, (None, None))
+            if isinstance(field, BigIntegerField) and kind == "integer":
+                wider = BigIntegerField()
+            elif isinstance(field, CharField) and length and length < field.max_length:
+                wider = CharField(max_length=field.max_length)
+            else:
+                continue
+            operations.append(migrator.alter_column_type(table, field.column_name, wider))
     if operations:
         with database.atomic():
             migrate(*operations)

@@ -20,7 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, people, team, web,
+    account, auth, casework, citizen, forms, health, home, messages, organisations, people, team,
+    web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -66,6 +67,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAIL_DIR=str(instance / "mail"),
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         MAX_UPLOAD_MB=int(env("PORTAL_MAX_UPLOAD_MB", "20")),
+        UPLOAD_MAX_FILES_PER_FIELD=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FIELD", "10")),
+        UPLOAD_MAX_FILES_PER_FORM=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FORM", "30")),
         FORMS_DIR=str(ROOT / "schemas" / "forms"),
         SESSION_IDLE_MINUTES=30,
         SESSION_ABSOLUTE_HOURS=12,
@@ -151,7 +154,8 @@ def _wire_database(app: Flask) -> None:
         models.db.connect(reuse_if_open=True)
 
 
-BLUEPRINTS = (home, auth, account, forms, people, messages, team, citizen, casework, health)
+BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
+              health)
 
 
 def _register_blueprints(app: Flask) -> None:

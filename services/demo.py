@@ -11,7 +11,7 @@ from models import (Case, FormInstance, Link, Organisation, Person, Submission, 
 from services.cases import events
 from services.casework import advice, documents, sharing
 from services.forms import pdf, review
-from services.identity import accounts
+from services.identity import accounts, secrets_at_rest
 from services.people import links
 from services.kernel import clock
 
@@ -51,6 +51,8 @@ def make_user(email, forename, surname, *, password, role="professional", two_st
         columns.update(secret_question="Name of your first pet",
                        secret_answer_hash=accounts.hash_secret(
                            accounts.normalise_answer(secret_answer)))
+    if fields.get("totp_secret"):  # seeds are stored sealed (services/identity/secrets_at_rest)
+        fields["totp_secret"] = secrets_at_rest.seal(fields["totp_secret"])
     user = User.create(**{**columns, **fields})
     if professional_role:
         # A checked account's role is a confirmed membership of its organisation.

@@ -11,7 +11,7 @@ import pytest
 import models
 from models import User
 from services import demo
-from services.identity import accounts
+from services.identity import accounts, secrets_at_rest
 from tests import databases
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
@@ -84,7 +84,8 @@ def sign_in(app):
         with app.app_context():
             user = User.get(User.email == email.lower())
         if user.two_step_method == "totp":
-            code = pyotp.TOTP(user.totp_secret).now()
+            with app.app_context():
+                code = pyotp.TOTP(secrets_at_rest.open(user.totp_secret)).now()
         else:
             code = code_from(last_email(app, to=email))
         page = client.get("/verify")

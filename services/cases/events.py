@@ -179,21 +179,29 @@ def case_of(person):
     return statutory.case_for(person) or Case.create(person=person)
 
 
-def request_submitted(user, instance, submission, *, ip=""):
-    """A request form was submitted: when no request is being dealt with, that is the request
-    for assessment received on the day it was submitted (the case opens and the clock starts).
-    Returns the event, or None when the case already has a live request or a plan (the form is
-    still there for the team to review). Call inside the submitter's transaction."""
-    if instance.form_key not in rules.REQUEST_FORMS:
+def form_submitted(user, instance, submission, *, ip=""):
+    """What a submitted form means for the case, recorded on the UK day it was sent:
+    - a request form, when no request is being dealt with (and no plan is in force): the request
+      for assessment received — the case opens and the clock starts;
+    - the family's "Comments on the Draft EHC Plan" inside the round's draft: their response.
+    Returns the event, or None when the form means nothing new (a second request, a comment
+    after the response was recorded: the form is still there for the team to review). Call inside
+    the submitter's transaction."""
+    kind = ("request" if instance.form_key in rules.REQUEST_FORMS else
+            "family-response" if instance.form_key == rules.COMMENTS_FORM else None)
+    if kind is None:
         return None
     person = Person.get_by_id(instance.person_id)
     on = clock.uk_time(submission.submitted_at).date()
     case = statutory.case_for(person)
-    if case is not None and _needs(statutory.case_state(case), "request"):
+    if kind == "family-response" and case is None:
         return None
-    event, found = record(user, person, "request", on, ip=ip, today=max(on, clock.uk_today()),
-                          detail={"how": "portal", "form": instance.id, "form_key": instance.form_key,
-                                  "round": submission.round})
+    if case is not None and _needs(statutory.case_state(case), kind):
+        return None
+    event, found = record(user, person, kind, on, outcome="comments" if kind != "request" else "",
+                          ip=ip, today=max(on, clock.uk_today()),
+                          detail={"how": "portal", "form": instance.id,
+                                  "form_key": instance.form_key, "round": submission.round})
     return event if not found else None
 
 
@@ -209,6 +217,12 @@ def record(actor, person, kind, on, *, outcome="", detail=None, ip="", today=Non
         existing = statutory.events_of(case)
         before = [e for e in existing if e.on <= on] if on else existing
         found = problems(statutory.state(before), kind, on, outcome, detail, today)
+        if "kind" in found and on is not None and kind in KIND:
+            # Allowed after everything recorded, so only the date puts it before its step.
+            full = statutory.state(existing)
+            earliest, words = _earliest(full, kind)
+            if not _needs(full, kind) and earliest and on < earliest:
+                found = {"on": f"The date must be on or after {words} ({_when(earliest)})"}
         if found:
             return None, found
         event = CaseEvent(case=case, kind=kind, outcome=outcome, on=on, detail=detail,
@@ -250,7 +264,12 @@ def change(actor, event, *, on, outcome=None, reason=None, ip="", today=None):
         return {"reason": "Enter the reason"}
     with models.db.atomic():
         case = Case.get_by_id(event.case_id)
-        others = [e for e in statutory.events_of(case) if e.id != event.id]
+        history = statutory.events_of(case)
+        others = [e for e in history if e.id != event.id]
+        earlier = statutory.state(history[:[e.id for e in history].index(event.id)])
+        earliest, words = _earliest(earlier, event.kind)
+        if earliest and on < earliest:
+            return {"on": f"The date must be on or after {words} ({_when(earliest)})"}
         changed = CaseEvent(id=event.id, case=case, kind=event.kind, outcome=outcome, on=on,
                             detail=detail, recorded_at=event.recorded_at)
         broken = _replay_problem([*others, changed], today)

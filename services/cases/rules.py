@@ -65,6 +65,8 @@ REQUEST_ROUTES = (("portal", "Through the portal"), ("post", "By post"), ("email
 # The forms that are a request for assessment: submitting one opens the case.
 REQUEST_FORMS = ("early-years-request", "primary-request", "secondary-request", "post16-request",
                  "parent-request")
+# The family's "Comments on the Draft EHC Plan": sending it records their response.
+COMMENTS_FORM = "draft-plan-comments"
 
 # --- How long each step has -----------------------------------------------------------------------
 

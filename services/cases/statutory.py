@@ -14,6 +14,9 @@ from services.cases.rules import PERIODS, add_months  # noqa: F401  (add_months:
 from services.kernel import clock
 
 COMMENT_WINDOW = dt.timedelta(days=PERIODS["comments"].days)
+# The same periods as timedeltas, for SQL date ranges (the dashboard's counts).
+DECISION_TO_ASSESS = dt.timedelta(weeks=PERIODS["decision"].weeks)
+FINAL_PLAN = dt.timedelta(weeks=PERIODS["final-plan"].weeks)
 
 
 def describe_days(days):
@@ -280,9 +283,9 @@ def next_deadline(case, today=None):
 
 
 STEP_LABELS = {"request": rules.KIND_LABELS["request"], "draft-plan": rules.KIND_LABELS["draft-plan"],
-               "annual-review": "Next annual review meeting",
                "review-meeting": rules.KIND_LABELS["review-meeting"],
                **{key: period.label for key, period in PERIODS.items()},
+               "annual-review": "Next annual review meeting",
                **{f"transfer-{key}": f"Plan amended for {label}"
                   for key, label, *_ in rules.TRANSFERS}}
 

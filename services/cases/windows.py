@@ -1,13 +1,16 @@
 """Windows in law: when a form may be started or sent.
 
-Only "Comments on the Draft EHC Plan" has one: from the draft plan until 15 days later
-(reg 13(1)). Both the family's pages and the form lifecycle (services/forms/instances.py) ask here.
+"Comments on the Draft EHC Plan" has one: from the draft plan until 15 days later (reg 13(1)).
+A request for assessment can be started only while no request is being dealt with and the child
+has no EHC plan (a second request would be a duplicate; a closed case can be asked again). Both
+the family's pages, the forms section and the form lifecycle (services/forms/instances.py) ask
+here.
 """
-from services.cases import statutory
+from services.cases import rules, statutory
 from services.kernel import clock
 from services.kernel.council import current_council, team_name
 
-COMMENTS_FORM = "draft-plan-comments"
+COMMENTS_FORM = rules.COMMENTS_FORM
 
 
 def comment_window(person, today):
@@ -18,9 +21,27 @@ def comment_window(person, today):
     return statutory.comment_window(case, today)
 
 
-def window_problem(form_key, person, today):
-    """Why this form cannot be started or sent today, or None. Only "Comments on the Draft EHC
-    Plan" has a window: from the draft plan until 15 days later (reg 13(1))."""
+def request_problem(person):
+    """Why a new request for assessment would be a duplicate, or None."""
+    case = statutory.case_for(person)
+    if case is None or statutory.phase(case) == "closed":
+        return None
+    team = team_name()
+    if statutory.phase(case) == "review":
+        return (f"This child already has an EHC plan, so a new request is not needed. Contact "
+                f"the {team} to ask for a change, or raise it at the annual review.")
+    received = statutory.case_state(case).request
+    when = f" (received {clock.long_date(received.on)})" if received else ""
+    return (f"A request for an EHC needs assessment for this child is already with the "
+            f"{team}{when}. You can see where it stands under Key dates.")
+
+
+def window_problem(form_key, person, today, *, resubmission=False):
+    """Why this form cannot be started or sent today, or None: comments on the draft plan only
+    in their window; a request only when it would not duplicate one (a request already sent may
+    be sent again after it was returned: ``resubmission``)."""
+    if form_key in rules.REQUEST_FORMS:
+        return None if resubmission else request_problem(person)
     if form_key != COMMENTS_FORM:
         return None
     is_open, closes = comment_window(person, today)

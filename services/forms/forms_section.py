@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from models import Document, DraftAccess, FormInstance, FormReview, Share, User
-from services.cases import statutory
+from services.cases import rules, statutory, windows
 from services.forms import instances
 from services.kernel import clock, paging, vocab
 from services.people import people
@@ -184,10 +184,13 @@ def _form_rows(user, person, registry, form, mine, theirs, shared, reasons):
                         anchor=f"form-{instance.id}",
                         note=_dated(instance)))
     open_own = any(i.status in instances.EDITABLE for i in own)
+    # A request for assessment already with the SEN team is not started again (a duplicate).
+    duplicate = (user.role != "officer" and form.key in rules.REQUEST_FORMS
+                 and windows.request_problem(person))
     if not own and may_start:
         rows.append(Row(form.title, form.key, "not-started", anchor=f"form-{form.key}",
-                        actions=[_start(form, person)]))
-    elif may_start and not open_own:
+                        note=duplicate or "", actions=[] if duplicate else [_start(form, person)]))
+    elif may_start and not open_own and not duplicate:
         rows[0].actions.append(_start(form, person))
     for instance in (i for i in theirs if i.form_key == form.key):
         rows.append(Row(form.title, form.key, instance.status, anchor=f"form-{instance.id}",
@@ -262,8 +265,9 @@ def key_dates_panel(person, *, today) -> list[KeyDateRow] | None:
     """The key dates of the child's case (services.cases.statutory.key_dates), or None when the team
     has not recorded a request yet."""
     case = statutory.case_for(person)
-    if case is None or case.request_received is None:
+    dates = statutory.key_dates(case, today) if case is not None else []
+    if not dates:
         return None
     return [KeyDateRow(k.label, clock.long_date(k.happened), clock.long_date(k.due), k.describe(today),
                        k.status(today), k.rule)
-            for k in statutory.key_dates(case, today)]
+            for k in dates]

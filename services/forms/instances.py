@@ -349,11 +349,12 @@ def upload(instance, form, step_key, input_name, *, filename, stream, user, uplo
     if step.repeat and row_index >= step.repeat.max:
         raise KeyError(input_name)
     key = field_key(step, field.name, row_index)
-    uploads.check_quota(instance, key, per_field=field.max if field.max is not None else max_files_per_field,
-                        per_form=max_files_per_form)
-    return uploads.store(instance=instance, field_key=field_key(step, field.name, row_index),
-                         filename=filename, stream=stream, user=user, upload_dir=upload_dir,
-                         max_bytes=max_bytes, accept=field.accept)
+    quota = {"per_field": field.max if field.max is not None else max_files_per_field,
+             "per_form": max_files_per_form}
+    uploads.check_quota(instance, key, **quota)  # early: a full field writes nothing to disk
+    return uploads.store(instance=instance, field_key=key, filename=filename, stream=stream,
+                         user=user, upload_dir=upload_dir, max_bytes=max_bytes,
+                         accept=field.accept, **quota)  # counted again inside its transaction
 
 
 def error_anchors(step, errors: dict) -> dict:
@@ -389,7 +390,9 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
     statements = form.declaration_statements(council_statements)
     declarations = check_declarations(statements, posted)
     missing = journey_for(form, instance.answers).missing_for_submit()
-    closed = windows.window_problem(instance.form_key, instance.person_id, clock.uk_today())
+    sent_before = Submission.select().where(Submission.instance == instance).exists()
+    closed = windows.window_problem(instance.form_key, instance.person_id, clock.uk_today(),
+                                    resubmission=sent_before)
     if closed:
         missing = [(SUMMARY, closed), *missing]
     if declarations or missing:
@@ -414,7 +417,7 @@ def submit(instance, form, *, user, version, posted, council_statements, ip=""):
             instance=instance, round=(last.round + 1) if last else 1, answers=current.answers,
             schema_version=current.schema_version, work_profile=current.work_profile_id,
             submitted_by=user, submitted_at=now)
-        events.request_submitted(user, current, submission, ip=ip)
+        events.form_submitted(user, current, submission, ip=ip)
         audit.record("form-submitted", user=user, ip=ip, object_type="form",
                      object_id=instance.id, person_id=instance.person_id,
                      form_key=instance.form_key, round=submission.round)

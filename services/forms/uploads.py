@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import models
-from models import Attachment, Submission, utcnow
+from models import Attachment, FormInstance, Submission, utcnow
 
 # extension -> (content type, what it is called in messages)
 ALLOWED = {
@@ -157,9 +157,13 @@ def _write_temp(stream, directory: Path, max_bytes: int) -> tuple[Path, int]:
 
 
 def store(*, instance, field_key: str, filename: str, stream, user, upload_dir, max_bytes: int,
-          accept=()) -> Attachment:
+          accept=(), per_field: int = MAX_FILES_PER_FIELD,
+          per_form: int = MAX_FILES_PER_FORM) -> Attachment:
     """Check and keep one uploaded file for ``instance`` under ``field_key`` ("step.field" or
-    "step.<row>.field"). Raises UploadError with the message to show at the field."""
+    "step.<row>.field"). Raises UploadError with the message to show at the field.
+
+    The quota (``per_field``, ``per_form``) is counted inside the transaction that adds the file,
+    with the form instance's row locked, so two uploads at once cannot both take the last place."""
     name = clean_filename(filename)
     if not filename or stream is None:
         raise UploadError("Select a file")
@@ -175,6 +179,8 @@ def store(*, instance, field_key: str, filename: str, stream, user, upload_dir, 
             raise UploadError(type_message(accept))
         stored_name = secrets.token_hex(24)
         with models.db.atomic():
+            _lock(instance)
+            check_quota(instance, field_key, per_field=per_field, per_form=per_form)
             attachment = Attachment.create(
                 instance=instance, field=field_key, filename=name, stored_name=stored_name,
                 content_type=ALLOWED[extension][0], size=size, uploaded_by=user)
@@ -183,6 +189,12 @@ def store(*, instance, field_key: str, filename: str, stream, user, upload_dir, 
         temp.unlink(missing_ok=True)
         raise
     return attachment
+
+
+def _lock(instance) -> None:
+    """Hold the instance's row until the transaction ends (a no-op UPDATE: a row lock on
+    PostgreSQL, the write lock on SQLite), so quota counts that follow see every upload before."""
+    FormInstance.update(id=FormInstance.id).where(FormInstance.id == instance.id).execute()
 
 
 def path_of(attachment: Attachment, upload_dir) -> Path:

@@ -21,6 +21,7 @@ import models
 from models import (OneTimeCode, Organisation, SignInAttempt, SignInLock, User,
                     UserSession, WorkProfile, utcnow)
 from services import audit, mail
+from services.identity import secrets_at_rest
 from services.kernel import checks
 from services.kernel.council import absolute_url, current_council
 
@@ -403,11 +404,13 @@ def resend_problem(attempt, now=None):
 
 
 def check_totp(user, typed, now=None):
-    """An authenticator-app code: "ok", "wrong" or "reused" (each time step works once only)."""
+    """An authenticator-app code: "ok", "wrong" or "reused" (each time step works once only).
+    The seed is stored sealed (secrets_at_rest); one still in clear is sealed once it works."""
     code = clean_code(typed)
-    if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
+    seed = secrets_at_rest.open(user.totp_secret)
+    if not seed or not re.fullmatch(r"\d{6}", code):
         return "wrong"
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(seed)
     seconds = int(((now or utcnow()) - dt.datetime(1970, 1, 1)).total_seconds())
     current = seconds // TOTP_STEP
     for step in (current - 1, current, current + 1):  # valid_window=1: allow clock drift
@@ -418,8 +421,18 @@ def check_totp(user, typed, now=None):
             if taken != 1:
                 return "reused"
             user.totp_last_step = step
+            if secrets_at_rest.is_legacy(user.totp_secret):
+                _seal_legacy_seed(user, seed)
             return "ok"
     return "wrong"
+
+
+def _seal_legacy_seed(user, seed):
+    """Replace a seed an older release stored in clear by its sealed form (only if unchanged)."""
+    sealed = secrets_at_rest.seal(seed)
+    (User.update(totp_secret=sealed)
+     .where((User.id == user.id) & (User.totp_secret == user.totp_secret)).execute())
+    user.totp_secret = sealed
 
 
 def check_sign_in_code(attempt, typed, now=None, address=""):

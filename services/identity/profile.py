@@ -15,7 +15,7 @@ from peewee import IntegrityError
 import models
 from models import ChangeOfCircumstances, Organisation, User, UserSession, WorkProfile, utcnow
 from services import audit, mail
-from services.identity import accounts
+from services.identity import accounts, secrets_at_rest
 from services.kernel import checks
 from services.people import links, role_links
 
@@ -238,11 +238,15 @@ def record_circumstances(user, *, kind, organisation_name, effective_date, detai
 def pending_two_step(token):
     """(method, totp secret) being set up in this browser's session, ("", "") when none."""
     row = UserSession.get_or_none(UserSession.token == token)
-    return (row.pending_two_step, row.pending_totp_secret) if row else ("", "")
+    if row is None:
+        return ("", "")
+    return (row.pending_two_step, secrets_at_rest.open(row.pending_totp_secret))
 
 
 def _set_pending(token, method, secret=""):
-    (UserSession.update(pending_two_step=method, pending_totp_secret=secret)
+    """Remember the method being set up; a new authenticator secret is kept sealed."""
+    sealed = secrets_at_rest.seal(secret)
+    (UserSession.update(pending_two_step=method, pending_totp_secret=sealed)
      .where(UserSession.token == token).execute())
 
 
@@ -322,7 +326,7 @@ def confirm_two_step(user, token, typed, *, council, ip=""):
             return result
         previous = user.two_step_method
         user.two_step_method = method
-        user.totp_secret = secret if method == "totp" else ""
+        user.totp_secret = secrets_at_rest.seal(secret) if method == "totp" else ""
         user.totp_last_step = step or 0
         _save(user, "two_step_method", "totp_secret", "totp_last_step")
         _set_pending(token, "")

@@ -155,23 +155,24 @@ def user(portal, email: str, *, role: str = "professional", forename: str = "Zzs
 
 
 _CHILD_WITH_CASE = """
-    from services.cases import statutory
+    from services.cases import events
     a = args["child"]
-    kinds = {name: kind for name, _, kind in statutory.FACTS}
-    facts = {name: dt.date.fromisoformat(value) if kinds[name] == "date" and value else value
-             for name, value in a["facts"].items()}
+    facts = {name: dt.date.fromisoformat(value) if name not in ("decision_to_assess",
+                                                                 "decision_to_issue") and value
+             else value for name, value in a["facts"].items()}
     person = Person.create(forename=a["forename"], surname=a["surname"],
                            date_of_birth=dt.date.fromisoformat(a["date_of_birth"]))
-    statutory.save_case(Case(person=person), phase=a["phase"],
-                    officer=a["officer_id"] or result.get("officer"), **facts)
+    case = Case.create(person=person, phase=a["phase"],
+                       officer=a["officer_id"] or result.get("officer"), **facts)
+    events.convert_legacy(case)  # an older release's case, upgraded as `flask init-db` does
     result["child"] = person.id
 """
 
 
 def child_with_case(portal, forename: str, surname: str, date_of_birth, *, phase: str = "assessment",
                     officer_id: int | None = None, **facts) -> int:
-    """A child and their Case at ``phase`` with key facts by services.cases.statutory.FACTS names (dates as
-    datetime.date: request_received=..., decision_to_assess="yes", ...). Nobody is linked to the
+    """A child and their Case at ``phase`` with key facts as an older release stored them (dates as
+    datetime.date: request_received=..., decision_to_assess="yes", ...), upgraded to case events. Nobody is linked to the
     child (link through the UI). Returns the child's id."""
     return run(portal, _CHILD_WITH_CASE, child={
         "forename": forename, "surname": surname, "date_of_birth": date_of_birth, "phase": phase,

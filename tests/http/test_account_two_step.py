@@ -5,6 +5,7 @@ import pyotp
 import pytest
 
 from models import AuditEvent, Outbox, User, UserSession
+from services.identity import secrets_at_rest
 from tests.helpers import PASSWORD, code_from, csrf_from, last_email
 
 
@@ -24,6 +25,12 @@ def _post(client, path, data, page=None):
 def _session_row(app, user):
     with app.app_context():
         return list(UserSession.select().where(UserSession.user == user.id))
+
+
+def _pending_seed(app, user):
+    """The authenticator seed being set up, opened (the column holds it sealed)."""
+    with app.app_context():
+        return secrets_at_rest.open(_session_row(app, user)[0].pending_totp_secret)
 
 
 def test_page_has_the_seed_wording(client, newcomer):
@@ -69,7 +76,9 @@ def test_enable_by_authenticator_app(app, client, newcomer):
     html = page.get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html and "style=" not in html
     assert "Stockton SEND Portal" in html and "new@example.org" in html
-    secret = _session_row(app, newcomer)[0].pending_totp_secret
+    stored = _session_row(app, newcomer)[0].pending_totp_secret
+    secret = _pending_seed(app, newcomer)
+    assert secret and secret not in stored  # sealed at rest (L6)
     assert secret and " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in html
     with client.session_transaction() as session:
         assert secret not in str(dict(session))  # kept server-side, never in the cookie
@@ -79,7 +88,8 @@ def test_enable_by_authenticator_app(app, client, newcomer):
     assert response.status_code == 303
     with app.app_context():
         user = User.get_by_id(newcomer.id)
-        assert user.two_step_method == "totp" and user.totp_secret == secret
+        assert user.two_step_method == "totp" and secrets_at_rest.open(user.totp_secret) == secret
+        assert secret not in user.totp_secret  # the column holds the sealed seed only
         assert user.totp_last_step > 0
     assert _session_row(app, newcomer)[0].pending_totp_secret == ""
 
@@ -119,7 +129,7 @@ def test_wrong_email_code_then_expired(app, client, newcomer):
 
 def test_wrong_authenticator_code(app, client, newcomer):
     _post(client, "/account/two-step", {"method": "totp"})
-    secret = _session_row(app, newcomer)[0].pending_totp_secret
+    secret = _pending_seed(app, newcomer)
     totp = pyotp.TOTP(secret)
     stale = totp.at(time.time() - 600)
     response = _post(client, "/account/two-step/verify", {"code": stale})
@@ -144,7 +154,7 @@ def test_changing_method_needs_a_code_of_the_new_method(app, client, make_user, 
     _post(client, "/account/two-step", {"method": "totp", "current_password": PASSWORD})
     with app.app_context():
         assert User.get_by_id(user.id).two_step_method == "email"  # unchanged until proven
-    secret = _session_row(app, user)[0].pending_totp_secret
+    secret = _pending_seed(app, user)
     response = _post(client, "/account/two-step/verify", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 303
     with app.app_context():

@@ -9,7 +9,7 @@ import pytest
 
 import models
 from models import Link, Person
-from services.cases import statutory
+from services.cases import events, statutory
 from services.casework import messages
 from services.kernel import clock
 
@@ -33,7 +33,7 @@ def world(app, make_user):
                                date_of_birth=dt.date(2019, 4, 1))
         Link.create(user=pro, person=person, how="sen-team", linked_by=officer)
         Link.create(user=parent, person=person, how="parent", linked_by=officer)
-        statutory.open_case(person, request_received=RECEIVED, officer=officer, today=UK_TODAY)
+        events.record(officer, person, "request", RECEIVED, today=UK_TODAY)
     with app.test_request_context(), models.db.atomic():
         message = messages.send_message(pro, "request", "Request for information", "Please.",
                                         person=person, due_date=UK_TODAY + dt.timedelta(days=10))

@@ -106,6 +106,8 @@ EXPECTED = {
     # officer gets 404 (a role is confirmed only on its own account's page; the officer's success
     # is in test_security_round2_organisations.py).
     "POST /team/accounts/<id:user_id>/roles/<id:profile_id>/confirm": row(),
+    "GET /team/organisations/<id:org_id>/merge": officer_only(),
+    "POST /team/organisations/<id:org_id>/merge": officer_only(),
     "POST /team/advice/<id:advice_id>/remind": officer_only(),
     "GET /team/documents/<id:document_id>": officer_only(),
     "GET /team/people/<id:person_id>": officer_only(),
@@ -274,7 +276,7 @@ class People:
             "message_id": message.id, "profile_id": profile.id, "user_id": newcomer.id,
             "advice_id": advice.id, "code_id": code.id, "request_id": request.id,
             "link_id": second_link.id, "family_link_id": parent_link.id,
-            "colleague_id": granted.id, "version": instance.version,
+            "colleague_id": granted.id, "version": instance.version, "org_id": self.org.id,
         }
 
 

@@ -13,7 +13,7 @@ What the fix is held to (names decided here):
   (``/account/two-step``, a ``password`` field, 422 "Enter your password" without it).
 - L6: the outbox keeps no one-time code or secret-bearing link once sent (``Outbox.text_body`` and
   ``html_body`` are emptied, or rendered at send time); ``User.totp_secret`` is stored encrypted
-  (never the base32 seed; no test here yet); the registration cookie holds no password or answer hash.
+  (never the base32 seed; tests in test_security_round2_totp_at_rest.py); the registration cookie holds no password or answer hash.
 - L7: a password of digits only is refused by the strength check.
 - L8: ``/people/<id>/forms/draft-plan-comments/start`` is refused (404) outside the comment window
   just as the family route is.

@@ -87,6 +87,25 @@ def test_m2_granting_access_to_an_unconfirmed_member_is_refused(app, make_user, 
                                        & (Link.person == school.child.id)).exists()
 
 
+def test_m2_the_hand_over_list_shows_only_confirmed_members_with_two_step(app, make_user,
+                                                                        school):
+    mallory = make_user("mallory@example.org", forename="Zzmallory", surname="Fake",
+                        council_verified=True)
+    work_at(app, mallory, "zz primary")  # verified elsewhere, this role never confirmed
+    nostep = make_user("nostep@example.org", forename="Zznostep", surname="Person", two_step="",
+                       council_verified=True)
+    work_at(app, nostep, "Zz Primary", confirmed=True)
+    html = school.client.get("/people/handover").get_data(as_text=True)
+    assert "Zzamy" in html
+    assert "Zzmallory" not in html and "Zznostep" not in html
+    page = school.client.get("/people/handover")
+    response = school.client.post("/people/handover", data={"csrf_token": csrf_from(page),
+                                                             "colleague": str(mallory.id)})
+    assert response.status_code == 422
+    with app.app_context():
+        assert not Link.select().where(Link.user == mallory.id).exists()
+
+
 # --- M3 -------------------------------------------------------------------------------------------
 
 @pytest.fixture

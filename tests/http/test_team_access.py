@@ -7,6 +7,8 @@ from models import Link, Person, User
 from tests.helpers import csrf_from
 from tests.http.team_helpers import case_for, person
 
+TEAM_AREAS = ("team.", "organisations.")  # blueprints under /team
+
 
 @pytest.fixture
 def world(app, make_user):
@@ -18,7 +20,7 @@ def world(app, make_user):
         link = Link.create(user=pro, person=child)
         Link.create(user=citizen, person=child, how="parent")
     return {"pro": pro, "citizen": citizen, "person_id": child.id, "user_id": pro.id,
-            "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1}
+            "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1, "org_id": 1}
 
 
 def team_urls(app, world):
@@ -27,7 +29,7 @@ def team_urls(app, world):
     with app.test_request_context():
         from flask import url_for
         for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("team."):
+            if not rule.endpoint.startswith(TEAM_AREAS):
                 continue
             values = {name: world[name] for name in rule.arguments}
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -38,7 +40,7 @@ def team_urls(app, world):
 
 def test_every_team_route_is_declared_for_officers_only(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("team."):
+        if rule.endpoint.startswith(TEAM_AREAS):
             assert app.view_functions[rule.endpoint].access_levels == ("officer",), rule.rule
 
 

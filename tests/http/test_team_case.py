@@ -1,12 +1,12 @@
-"""A child's case page for the SEN team: details (edited and audited), opening a case, phase and
-officer, key dates with the statutory dates worked out from them, linking professionals and
+"""A child's case page for the SEN team: details (edited and audited), opening a case with a
+request by post, the officer, recording what happened with the statutory dates worked out from it, linking professionals and
 parents (with a portal message and an email), the forms list and the audit trail in words."""
 import datetime as dt
 
 import pytest
 
 import models
-from models import AuditEvent, Case, FormInstance, Link, Message, Outbox, Person, utcnow
+from models import AuditEvent, Case, CaseEvent, FormInstance, Link, Message, Outbox, Person, utcnow
 from tests.helpers import csrf_from
 from tests.http.team_helpers import TODAY, case_for, person
 
@@ -123,21 +123,25 @@ def test_bad_details_are_refused_with_messages(app, client, officer, poppy):
         assert Person.get_by_id(poppy.id).surname == "Zzthompson"
 
 
-# --- Opening a case, phase and officer -----------------------------------------------------------
+# --- Opening a case with a request by post, the officer, recording what happened ------------------
 
 def test_open_a_case(app, client, officer, poppy):
     url = f"/team/people/{poppy.id}/open-case"
     response = post(client, url, {**date_parts("request-received", TODAY - D(days=3)),
-                                  "officer": str(officer.id)})
+                                  "officer": str(officer.id), "how": "email"})
     assert response.status_code == 303
     case = get_case(app, poppy)
     assert case.request_received == TODAY - D(days=3) and case.officer_id == officer.id
     assert case.next_deadline == TODAY - D(days=3) + D(weeks=6)
     assert case.phase == "request"
     assert events(app, "case-opened")[0].detail["request_received"] == "2026-03-13"
+    with app.app_context():
+        request = CaseEvent.get(CaseEvent.case == case.id)
+        assert (request.kind, request.detail["how"], request.recorded_by_id) == (
+            "request", "email", officer.id)
     html = client.get(f"/team/people/{poppy.id}").get_data(as_text=True)
     assert "Decision whether to assess" in html and "24/04/2026" in html
-    assert "due in 39 days" in html
+    assert "due in 39 days" in html and "By email" in html
     # Opening again just goes to the case.
     assert client.get(url).status_code == 303
 
@@ -152,7 +156,8 @@ def test_open_a_case(app, client, officer, poppy):
       "request-received-year": "2026"}, "must include a month"),
 ])
 def test_open_a_case_with_a_bad_date(app, client, officer, poppy, parts, message):
-    response = post(client, f"/team/people/{poppy.id}/open-case", {**parts, "officer": ""})
+    response = post(client, f"/team/people/{poppy.id}/open-case",
+                    {**parts, "officer": "", "how": "post"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
     assert 'href="#request-received-day"' in html
@@ -160,149 +165,162 @@ def test_open_a_case_with_a_bad_date(app, client, officer, poppy, parts, message
         assert not Case.select().exists()
 
 
-def test_open_a_case_with_an_unknown_officer(app, client, officer, poppy):
+def test_open_a_case_with_an_unknown_officer_or_route(app, client, officer, poppy):
     response = post(client, f"/team/people/{poppy.id}/open-case",
-                    {**date_parts("request-received", TODAY), "officer": "424242"})
+                    {**date_parts("request-received", TODAY), "officer": "424242",
+                     "how": "pigeon"})
+    html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Select an officer from the list" in response.get_data(as_text=True)
+    assert "Select an officer from the list" in html and "Select how the request came" in html
 
 
 def test_opening_a_case_matches_a_record_added_by_a_professional(app, client, officer):
     added = person(app, "Zzadded", "Zzbyschool", needs_matching=True)
     assert "It has not been matched yet" in client.get(
         f"/team/people/{added.id}").get_data(as_text=True)
-    post(client, f"/team/people/{added.id}/open-case", date_parts("request-received", TODAY),
+    post(client, f"/team/people/{added.id}/open-case",
+         {**date_parts("request-received", TODAY), "how": "post"},
          page=f"/team/people/{added.id}/open-case")
     with app.app_context():
         assert Person.get_by_id(added.id).needs_matching is False
 
 
-def test_phase_and_officer_are_saved_and_audited(app, client, officer, poppy, make_user):
+def test_the_officer_is_saved_and_audited_and_the_phase_is_not_typed(app, client, officer, poppy,
+                                                                      make_user):
     other = make_user("olga@example.org", role="officer", forename="Zzolga", surname="Zzother")
     case_for(app, poppy, officer=officer)
+    page = client.get(f"/team/people/{poppy.id}").get_data(as_text=True)
+    assert 'name="phase"' not in page and "Phase: " in page
     response = post(client, f"/team/people/{poppy.id}/case",
-                    {"phase": "assessment", "officer": str(other.id)},
+                    {"phase": "review", "officer": str(other.id)},
                     page=f"/team/people/{poppy.id}")
     assert response.status_code == 303
     case = get_case(app, poppy)
-    assert case.phase == "assessment" and case.officer_id == other.id
+    assert case.phase == "request" and case.officer_id == other.id  # a posted phase is ignored
     changes = events(app, "case-changed")[0].detail["changes"]
-    assert changes == {"phase": ["Request", "Assessment"],
-                       "officer": ["Zzoliver Zzofficer", "Zzolga Zzother"]}
+    assert changes == {"officer": ["Zzoliver Zzofficer", "Zzolga Zzother"]}
     html = client.get(f"/team/people/{poppy.id}").get_data(as_text=True)
-    assert "Phase: Request &rarr; Assessment" in html
+    assert "Officer: Zzoliver Zzofficer &rarr; Zzolga Zzother" in html
 
 
-@pytest.mark.parametrize("phase", ["nonsense", "", "x" * 5000, "<b>plan</b>"])
-def test_a_phase_not_in_the_list_is_refused(app, client, officer, poppy, phase):
-    case_for(app, poppy)
-    response = post(client, f"/team/people/{poppy.id}/case", {"phase": phase, "officer": ""},
+def test_an_unknown_officer_is_refused(app, client, officer, poppy):
+    case_for(app, poppy, officer=officer)
+    response = post(client, f"/team/people/{poppy.id}/case", {"officer": "424242"},
                     page=f"/team/people/{poppy.id}")
-    html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Select a phase from the list" in html and 'href="#phase"' in html
-    assert get_case(app, poppy).phase == "request"
+    assert "Select an officer from the list" in response.get_data(as_text=True)
+    assert get_case(app, poppy).officer_id == officer.id
 
 
-def test_phase_needs_a_case(client, officer, poppy):
-    response = post(client, f"/team/people/{poppy.id}/case", {"phase": "plan"},
+def test_the_officer_needs_a_case(client, officer, poppy):
+    response = post(client, f"/team/people/{poppy.id}/case", {"officer": ""},
                     page=f"/team/people/{poppy.id}")
     assert response.status_code == 404
 
 
-# --- Key dates and the statutory clock ------------------------------------------------------------
+# --- Recording what happened; the statutory clock follows ---------------------------------------
 
-def key_dates_form(**facts):
-    data = {"decision_to_assess": "", "decision_to_issue": ""}
-    for name, value in facts.items():
-        if isinstance(value, dt.date):
-            data.update(date_parts(name, value))
-        else:
-            data[name] = value
-    return data
+def record(client, poppy, kind, day, outcome="", **extra):
+    return post(client, f"/team/people/{poppy.id}/key-dates",
+                {"kind": kind, **date_parts("on", day), "outcome": outcome, **extra})
 
 
-def test_key_dates_drive_the_statutory_dates(app, client, officer, poppy):
+def test_the_page_offers_only_what_can_come_next(app, client, officer, poppy):
+    case_for(app, poppy, request_received=TODAY - D(days=10))
+    page = client.get(f"/team/people/{poppy.id}/key-dates").get_data(as_text=True)
+    assert 'value="assess-decision"' in page and 'value="exception"' in page
+    assert 'value="final-plan"' not in page and 'value="request"' not in page
+    assert events(app, "person-viewed")[-1].detail == {"page": "key-dates"}
+    form = client.get(f"/team/people/{poppy.id}/key-dates?kind=assess-decision")
+    assert 'name="on-day"' in form.get_data(True) and "Yes, carry out an assessment" in form.get_data(True)
+
+
+def test_events_drive_the_statutory_dates(app, client, officer, poppy):
     request = TODAY - D(weeks=19)
     case_for(app, poppy, request_received=request)
-    url = f"/team/people/{poppy.id}/key-dates"
-    page = client.get(url)
-    assert page.status_code == 200 and 'name="request_received-day"' in page.get_data(True)
-    assert events(app, "person-viewed")[-1].detail == {"page": "key-dates"}
-    draft = TODAY - D(days=5)
-    response = post(client, url, key_dates_form(
-        request_received=request, decision_to_assess="yes", decision_date=request + D(weeks=5),
-        assessment_start=request + D(weeks=5), decision_to_issue="yes",
-        decision_to_issue_date=request + D(weeks=14), draft_plan_issued=draft))
-    assert response.status_code == 303
+    for kind, day, outcome in (("assess-decision", request + D(weeks=5), "yes"),
+                               ("issue-decision", request + D(weeks=14), "yes"),
+                               ("draft-plan", TODAY - D(days=5), "")):
+        response = record(client, poppy, kind, day, outcome)
+        assert response.status_code == 303, response.get_data(True)
     case = get_case(app, poppy)
-    assert case.draft_plan_issued == draft and case.decision_to_issue == "yes"
+    assert case.draft_plan_issued == TODAY - D(days=5) and case.decision_to_issue == "yes"
+    assert case.phase == "plan"
     # The final plan (20 weeks) is due before the parents' 15-day comment window closes.
     assert case.next_deadline == request + D(weeks=20)
     html = client.get(f"/team/people/{poppy.id}").get_data(as_text=True)
-    assert "Parents&#39; comments on the draft plan" in html
+    assert "Family&#39;s comments on the draft plan" in html
     assert "the 15-day window is open until 26/03/2026" in html
     assert "due in 10 days" in html  # comments close 26/03
     final_due = request + D(weeks=20)
     assert final_due.strftime("%d/%m/%Y") in html and "due in 7 days" in html  # final plan
     assert "on time" in html  # the decision to assess
-    recorded = events(app, "case-dates-recorded")[0].detail["changes"]
-    assert recorded["draft_plan_issued"] == ["", draft.isoformat()]
+    recorded = events(app, "case-event-recorded")
+    assert [e.detail["kind"] for e in recorded] == ["assess-decision", "issue-decision", "draft-plan"]
+    assert "recorded: Draft EHC plan issued, on 11 March 2026" in html
 
 
 def test_late_steps_and_the_annual_review(app, client, officer, poppy):
     request = dt.date(2025, 1, 6)
-    case_for(app, poppy, request_received=request, decision_to_assess="yes",
+    case_for(app, poppy, phase="review", request_received=request, decision_to_assess="yes",
              decision_date=request + D(weeks=7), decision_to_issue="yes",
              decision_to_issue_date=request + D(weeks=15),
              draft_plan_issued=request + D(weeks=17), final_plan_issued=request + D(weeks=19))
     html = client.get(f"/team/people/{poppy.id}").get_data(as_text=True)
     assert "7 days after the statutory date" in html  # decision whether to assess
-    assert "Annual review due" in html
+    assert "Next annual review meeting" in html and "Phase: " in html
     review = dt.date(2026, 5, 19)  # 12 months after the final plan (2025-05-19)
     assert review.strftime("%d/%m/%Y") in html and "due in 64 days" in html
-    assert "Parents&#39; comments" not in html  # the final plan closed the comment window
+    assert "comment-window" not in html  # the final plan closed the comment window
 
 
-@pytest.mark.parametrize("facts,field,message", [
-    ({"decision_date": {"day": "31", "month": "2", "year": "2026"}, "decision_to_assess": "yes"},
-     "decision_date", "must be a real date"),
-    ({"decision_date": TODAY + D(days=1), "decision_to_assess": "yes"},
-     "decision_date", "must be today or in the past"),
-    ({"decision_to_assess": "yes"}, "decision_date",
-     "Enter the date of the decision whether to assess"),
-    ({"decision_to_assess": "maybe"}, "decision_to_assess", "Select Yes or No"),
-    ({"decision_date": TODAY - D(days=30), "decision_to_assess": "yes"}, "decision_date",
+@pytest.mark.parametrize("kind,day,outcome,field,message", [
+    ("assess-decision", {"day": "31", "month": "2", "year": "2026"}, "yes", "on",
+     "must be a real date"),
+    ("assess-decision", TODAY + D(days=1), "yes", "on", "must be today or in the past"),
+    ("assess-decision", None, "yes", "on", "Enter the date of the decision whether to assess"),
+    ("assess-decision", TODAY, "maybe", "outcome", "Select the decision whether to assess"),
+    ("assess-decision", TODAY - D(days=30), "yes", "on",
      "must be on or after the date the request was received"),
-    ({"final_plan_issued": TODAY}, "final_plan_issued",
-     "Record the draft plan before the final plan"),
-    ({"request_received": None}, "request_received",
-     "Enter the date the request for assessment was received"),
+    ("final-plan", TODAY, "", "kind", "Record the draft plan before the final plan"),
+    ("nonsense", TODAY, "", "kind", "Select what happened"),
+    ("exception", TODAY, "family-delay", "reason", "Enter the reason"),
 ])
-def test_key_dates_that_cannot_be_right_are_refused(app, client, officer, poppy, facts, field,
-                                                    message):
+def test_events_that_cannot_be_right_are_refused(app, client, officer, poppy, kind, day,
+                                                 outcome, field, message):
     case_for(app, poppy, request_received=TODAY - D(days=10))
-    values = {"request_received": TODAY - D(days=10), **facts}
-    data = {"decision_to_assess": "", "decision_to_issue": ""}
-    for name, value in values.items():
-        if isinstance(value, dt.date):
-            data.update(date_parts(name, value))
-        elif isinstance(value, dict):
-            data.update({f"{name}-{k}": v for k, v in value.items()})
-        elif value is not None:
-            data[name] = value
+    data = {"kind": kind, "outcome": outcome}
+    if isinstance(day, dt.date):
+        data.update(date_parts("on", day))
+    elif isinstance(day, dict):
+        data.update({f"on-{k}": v for k, v in day.items()})
     response = post(client, f"/team/people/{poppy.id}/key-dates", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422, html
     assert "There is a problem" in html and message in html
-    anchor = f"#{field}-day" if field not in ("decision_to_assess",) else f"#{field}"
-    assert f'href="{anchor}"' in html
+    assert f'href="#{"on-day" if field == "on" else field}"' in html
     case = get_case(app, poppy)
     assert case.decision_date is None and case.final_plan_issued is None
-    assert not events(app, "case-dates-recorded")
+    assert not events(app, "case-event-recorded")
 
 
-def test_key_dates_need_a_case(client, officer, poppy):
+def test_a_mistake_is_removed_and_the_removal_audited(app, client, officer, poppy):
+    case_for(app, poppy, request_received=TODAY - D(days=10))
+    record(client, poppy, "assess-decision", TODAY, "no")
+    assert get_case(app, poppy).phase == "closed"
+    with app.app_context():
+        event = CaseEvent.get(CaseEvent.kind == "assess-decision")
+        first = CaseEvent.get(CaseEvent.kind == "request")
+    refused = post(client, f"/team/people/{poppy.id}/events/{first.id}/remove", {})
+    assert refused.status_code == 422 and "Only the latest event" in refused.get_data(True)
+    response = post(client, f"/team/people/{poppy.id}/events/{event.id}/remove", {},
+                    page=f"/team/people/{poppy.id}/events/{event.id}")
+    assert response.status_code == 303
+    assert get_case(app, poppy).phase == "request"
+    assert events(app, "case-event-removed")[0].detail["kind"] == "assess-decision"
+
+
+def test_events_need_a_case(client, officer, poppy):
     assert client.get(f"/team/people/{poppy.id}/key-dates").status_code == 404
 
 

@@ -227,6 +227,11 @@ def seed_scale(db_path, *, people_from, people_to, forms_per_person, audit_per_p
             " decision_to_issue_date, draft_plan_issued, final_plan_issued, annual_review_held,"
             " annual_review_decision, next_deadline, created_at, updated_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cases)
+        # Each case's request as its first event (the case page reads events).
+        con.execute(
+            "INSERT INTO case_event (case_id, kind, outcome, \"on\", detail, recorded_at)"
+            " SELECT id, 'request', '', request_received, '{\"how\": \"post\"}', created_at"
+            " FROM \"case\" WHERE person_id BETWEEN ? AND ?", (people_from + 1, people_to))
 
         def forms():
             for n in range(people_from, people_to):
