@@ -104,9 +104,16 @@ def test_a_submitted_request_goes_to_the_team_inbox_and_the_team_mailbox(app, fa
 
 
 def test_a_request_that_opens_no_case_tells_nobody(app, family, senco):
-    # The case already has a live request (the SENCo's): the parent's form is there to review,
-    # but it is not a new request.
-    submit_parent_request(family)
+    # The case already has a live request (the SENCo's): another request form submitted (an
+    # officer's "start another") opened nothing, so it is not a new request for the team.
+    from models import Submission
+    with app.test_request_context():
+        form = FormInstance.create(person=family.child, form_key="primary-request",
+                                   schema_version=1, author=senco, status="submitted",
+                                   submitted_at=utcnow())
+        submission = Submission.create(instance=form, round=1, answers={}, schema_version=1,
+                                       submitted_by=senco)
+        assert notices.request_submitted_notice(form, submission) == []
     assert messages_to(app, family.officer, "new-request") == []
     assert mail_to(app, app.config["COUNCIL"]["team_email"]) == []
 
