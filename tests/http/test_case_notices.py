@@ -332,3 +332,42 @@ def test_a_letter_that_cannot_be_written_leaves_the_event_recorded(app, family, 
     with app.app_context():
         assert CaseEvent.select().where(CaseEvent.kind == "assess-decision").count() == 1
         assert Document.select().count() == 0
+
+
+@pytest.mark.parametrize("kind, outcome, reason, title, appeal", [
+    ("review-decision", "maintain", "",
+     "Decision after the annual review - the EHC plan stays as it is", True),
+    ("review-decision", "amend", "",
+     "Decision after the annual review - we propose to change the EHC plan", False),
+    ("review-decision", "cease", "",
+     "Decision after the annual review - we propose to stop the EHC plan", True),
+    ("plan-ceased", "", "Zz moved into paid work", "Decision to stop (cease) the EHC plan", True),
+])
+def test_review_decisions_and_ceasing_write_their_letters(app, family, kind, outcome, reason,
+                                                          title, appeal):
+    today = clock.uk_today()
+    with app.app_context():
+        events.record_all(family.officer, family.child, [
+            ("request", today - dt.timedelta(weeks=80), "", {"how": "post"}),
+            ("assess-decision", today - dt.timedelta(weeks=75), "yes"),
+            ("issue-decision", today - dt.timedelta(weeks=66), "yes"),
+            ("draft-plan", today - dt.timedelta(weeks=64)),
+            ("family-response", today - dt.timedelta(weeks=63), "no-comments"),
+            ("final-plan", today - dt.timedelta(weeks=62)),
+            ("review-meeting", today - dt.timedelta(days=10))], today=today)
+    fields = {"outcome": outcome} if outcome else {"reason": reason}
+    assert record(family, kind, today, **fields).status_code == 303
+    with app.app_context():
+        letter = Document.get(Document.title == title)
+        assert [s.recipient_id for s in Share.select().where(Share.document == letter)] == [
+            family.parent.id]
+    with app.test_request_context():
+        html = notices.letter_html(CaseEvent.get(CaseEvent.kind == kind), family.child)[1]
+    assert ("SEND Tribunal" in html) is appeal
+    if reason:
+        assert f"Reason: {reason}" in html
+    else:
+        assert "Reason:" not in html
+    [message] = messages_to(app, family.parent, "decision")
+    assert message.subject == f"{title}: Zzpoppy"
+    assert_family_words(message)
