@@ -80,6 +80,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         RATE_LIMIT_FACTOR=max(1, int(env("PORTAL_RATE_LIMIT_FACTOR", "1"))),  # tests set fast scrypt parameters
         # Reverse-proxy hops in front of the portal whose X-Forwarded-* headers are believed.
         TRUSTED_PROXIES=max(0, int(env("PORTAL_TRUSTED_PROXIES", "0") or 0)),
+        # Find Address on Work Details (services/addresses): none, os-places or ideal-postcodes.
+        ADDRESS_LOOKUP=env("PORTAL_ADDRESS_LOOKUP", "none"),
+        ADDRESS_LOOKUP_KEY=env("PORTAL_ADDRESS_LOOKUP_KEY", ""),
+        ADDRESS_LOOKUP_URL=env("PORTAL_ADDRESS_LOOKUP_URL", ""),
         # Every form body (Flask's own keys); only upload routes take MAX_CONTENT_LENGTH.
         MAX_FORM_MEMORY_SIZE=500_000,
         MAX_FORM_PARTS=1000,

@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Regexp, ValidationError
 
-from blueprints.fields import AboutForm, WorkForm, email_address, max_length, nfc, options
+from blueprints.fields import (AboutForm, WorkForm, email_address, find_address, max_length, nfc,
+                               options)
 from blueprints.web import (SIGNED_IN, access, client_ip, flash_success, form_errors, rate_limit,
                             render)
 from services.identity import accounts, profile
@@ -209,11 +210,12 @@ def _work_form(work_profile=None):
 def work_add():
     _professionals_only()
     form = _work_form()
-    if request.method == "POST" and form.validate():
+    lookup = find_address(form)
+    if request.method == "POST" and not lookup.handled and form.validate():
         profile.save_work_profile(_me(), form.data, ip=client_ip())
         flash_success("Your new role has been added.")
         return redirect(url_for("account.work"), 303)
-    return _page("work_form", form, adding=True)
+    return _page("work_form", form, adding=True, lookup=lookup)
 
 
 @bp.route("/work/<id:profile_id>", methods=["GET", "POST"])
@@ -222,11 +224,12 @@ def work_edit(profile_id):
     _professionals_only()
     work_profile = profile.work_profile_of(_me(), profile_id) or abort(404)
     form = _work_form(work_profile)
-    if request.method == "POST" and form.validate():
+    lookup = find_address(form)
+    if request.method == "POST" and not lookup.handled and form.validate():
         profile.save_work_profile(_me(), form.data, work_profile, ip=client_ip())
         flash_success("Your work details have been saved.")
         return redirect(url_for("account.work"), 303)
-    return _page("work_form", form, adding=False, work_profile=work_profile)
+    return _page("work_form", form, adding=False, work_profile=work_profile, lookup=lookup)
 
 
 @bp.route("/work/<id:profile_id>/end", methods=["GET", "POST"])

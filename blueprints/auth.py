@@ -20,7 +20,7 @@ from blueprints.registration import SECURITY, Step, Wizard
 from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
                             safe_next)
 from services import audit, limits
-from services.identity import accounts
+from services.identity import accounts, registration
 
 bp = Blueprint("auth", __name__)
 
@@ -265,6 +265,36 @@ def activate(token):
         return render_template("auth/link_invalid.html", what="activation"), 400
     flash_success("Your account is now active. Sign in with your email address and password.")
     return redirect(url_for("auth.login"), 303)
+
+
+class ResendActivationForm(FlaskForm):
+    email = email_field()
+
+
+@bp.route("/activation/resend", methods=["GET", "POST"])
+@access(PUBLIC)
+def resend_activation():
+    """"Not received your activation email? Send it again": re-sent only to a pending account,
+    and always the same answer page whatever the address (no enumeration)."""
+    form = ResendActivationForm()
+    if request.method == "GET":
+        return render_template("auth/resend_activation.html", form=form, errors={})
+    rate_limit(f"activation-resend:ip:{client_ip()}", 10, 900)
+    if not form.validate():
+        return render_template("auth/resend_activation.html", form=form,
+                               errors=form_errors(form)), 422
+    rate_limit(f"activation-resend:email:{form.email.data.lower()}", 3, 3600)
+    with models.db.atomic():
+        user = registration.resend_activation(form.email.data)
+        if user is not None:
+            audit.record("activation-resent", user=user, ip=client_ip())
+    return redirect(url_for("auth.activation_resent"), 303)
+
+
+@bp.route("/activation/resend/sent")
+@access(PUBLIC)
+def activation_resent():
+    return render_template("auth/activation_resent.html")
 
 
 # --- Forgotten password (Stockton p. 13) -------------------------------------------------------------

@@ -279,17 +279,12 @@ def _message_errors(values, person):
 @bp.route("/people/<id:person_id>/messages/new", methods=["GET", "POST"])
 @access(OFFICER)
 def compose(person_id):
-    """Write to a party on the case; "Use template" fills subject and body (htmx swaps them)."""
+    """Write to a party on the case; "Use template" fills subject and body (htmx swaps them),
+    but never over what the officer typed unless they confirm."""
     person = _person(person_id)
     values, errors, status = request.form.to_dict(), {}, 200
-    if request.method == "POST" and request.form.get("action") == "template":
-        chosen = next((t for t in _templates() if t["key"] == values.get("template")), None)
-        if chosen is None:
-            errors, status = {"template": "Select a template"}, 422
-        else:
-            values["subject"], values["body"] = _filled(chosen, person)
-        return render("casework/compose.html", "casework/_message_fields.html", status,
-                      **_compose_context(person, values, errors))
+    if request.method == "POST" and request.form.get("action") in ("template", "replace", "keep"):
+        return _use_template(person, values)
     if request.method == "POST":
         errors = _message_errors(values, person)
         if not errors:
@@ -300,6 +295,37 @@ def compose(person_id):
         status = 422
     return render("casework/compose.html", status=status,
                   **_compose_context(person, values, errors))
+
+
+def _use_template(person, values):
+    """"Use template" (or its confirmation): fill subject and body from the chosen template when
+    they are empty or still exactly what the last template put there; otherwise ask first
+    ("Replace what I typed" / "Keep what I typed"), keeping the typed text meanwhile."""
+    templates = {t["key"]: t for t in _templates()}
+    if values.get("action") == "keep":
+        values["template"] = values.get("applied", "")
+        return _message_fields(person, values)
+    chosen = templates.get(values.get("template"))
+    if chosen is None:
+        return _message_fields(person, values, {"template": "Select a template"}, 422)
+    applied = templates.get(values.get("applied"))
+    untouched = [("", ""), _typed(_filled(applied, person)) if applied else ("", "")]
+    if values["action"] != "replace" and _typed((values.get("subject"), values.get("body"))) \
+            not in untouched:
+        return _message_fields(person, values, confirm=chosen)
+    values["subject"], values["body"] = _filled(chosen, person)
+    values["applied"] = chosen["key"]
+    return _message_fields(person, values)
+
+
+def _typed(pair):
+    """Subject and body as compared: browsers send a textarea's line ends as CRLF."""
+    return tuple((text or "").replace("\r\n", "\n").strip() for text in pair)
+
+
+def _message_fields(person, values, errors=None, status=200, confirm=None):
+    return render("casework/compose.html", "casework/_message_fields.html", status,
+                  confirm=confirm, **_compose_context(person, values, errors or {}))
 
 
 def _send(person, values):

@@ -7,7 +7,9 @@ details and the SEN team's case page). Not a blueprint: blueprints import it.
 """
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass, field as dc_field
 
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import Field
@@ -17,6 +19,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from engine.fields import clean_raw, clean_text, getone
 from engine.schema import Field as SchemaField
+from services import addresses
 from services.people import people
 from services.kernel import checks, clock, vocab
 
@@ -288,3 +291,48 @@ class PersonForm(FlaskForm):
                 if name != "date_of_birth"}
         data["date_of_birth"] = self.dob.data
         return data
+
+
+# --- Find Address on Work Details (My Account): what its buttons do to a WorkForm post ----------
+# The rule (providers, postcode, choosing) lives in services/addresses; every other answer on the
+# form stays as posted, whichever button was pressed.
+
+ADDRESS_ACTIONS = ("find-address", "use-address", "another-address")
+
+
+@dataclass
+class Lookup:
+    """What the Find Address block shows. ``handled``: this post was one of its buttons, so the
+    form is shown again rather than saved."""
+    enabled: bool
+    handled: bool = False
+    results: list = dc_field(default_factory=list)
+
+
+def find_address(form):
+    """Apply a Find Address / Use this address / Use Another Address press to ``form``."""
+    config = current_app.config
+    lookup = Lookup(enabled=addresses.provider(config) is not None)
+    action = request.form.get("address_action") if request.method == "POST" else None
+    if not lookup.enabled or action not in ADDRESS_ACTIONS:
+        return lookup
+    lookup.handled = True
+    if action == "another-address":
+        return lookup
+    try:
+        if action == "find-address":
+            lookup.results = addresses.find(config, form.postcode.data)
+            if not lookup.results:
+                add_error(form.postcode, "No addresses were found for this postcode. Check it, "
+                                         "or type the address below")
+            return lookup
+        chosen = addresses.chosen(config, form.postcode.data, request.form.get("address_id", ""))
+    except addresses.LookupFailed as failed:
+        add_error(form.postcode, f"{failed}. Type the address below")
+        return lookup
+    if chosen is None:
+        add_error(form.postcode, "That address is no longer listed. Select Find Address again")
+        return lookup
+    for name, value in chosen.fields().items():
+        getattr(form, name).data = value
+    return lookup

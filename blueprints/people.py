@@ -49,7 +49,7 @@ def index():
     page = people.linked_people(_me(), show=show, search=search,
                                 page=paging.page_number(request.args.get("page")))
     return render("people/index.html", "people/_results.html", listing=page, show=show,
-                  search=search, filters=people.FILTERS)
+                  search=search, filters=people.FILTERS, sector=people.sector)
 
 
 @bp.route("/<id:person_id>/hide", methods=["POST"])

@@ -18,7 +18,8 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 import models
-from blueprints.fields import add_error, email_field, max_length, offered, options, strip
+from blueprints.fields import (WorkForm, add_error, email_field, find_address, max_length, offered,
+                               options, strip)
 from blueprints.web import client_ip, form_errors, is_partial, rate_limit, render
 from services import audit
 from services.identity import accounts, drafts
@@ -79,9 +80,13 @@ class Wizard:
         rate_limit(f"register:ip:{client_ip()}", 60, 600)
         step = reg["step"]
         form = self._form(reg)
+        lookup = find_address(form) if isinstance(form, WorkForm) else None
         kept = _kept_fields(form)
         for name in kept:  # keep what was typed, even on "Previous" (cut short for the cookie)
             reg["data"][name] = (form[name].data or "")[:254]
+        if lookup is not None and lookup.handled:  # Find Address and its buttons (issue 13)
+            session[self.session_key] = reg
+            return self._page(reg, form, 422 if form.errors else 200, lookup=lookup)
         if request.form.get("action") == "previous" and step > 0:
             reg["step"] = step - 1
             return self._next_step(reg)
@@ -102,12 +107,15 @@ class Wizard:
             form[name].choices = options(council[key])
         return form
 
-    def _page(self, reg, form, status=200):
+    def _page(self, reg, form, status=200, lookup=None):
         password_hash, answer_hash = drafts.hashes(reg.get("draft"))
         shown = {**reg, "password_hash": bool(password_hash), "answer_hash": bool(answer_hash)}
+        if lookup is None and isinstance(form, WorkForm):
+            lookup = find_address(form)  # a GET, or a re-shown step: only whether it is offered
         return render(self.page, "registration/_step.html", status, form=form, step=reg["step"],
                       steps=[s.title for s in self.steps], reg=shown, errors=form_errors(form),
-                      action=url_for(self.endpoint), fields=self.fields, email_hint=self.email_hint)
+                      action=url_for(self.endpoint), fields=self.fields, email_hint=self.email_hint,
+                      lookup=lookup)
 
     def _step_valid(self, form, step, reg):
         valid = form.validate()

@@ -215,6 +215,7 @@ def init_app(app):
     app.add_template_filter(file_types)
     app.add_template_filter(nl2br)
     app.add_template_filter(clock.long_date, "long_date")
+    app.add_template_filter(council_text)
     app.add_template_global(condition_text)
 
     @app.route("/council.css")
@@ -282,6 +283,13 @@ def unread_messages():
     if not current_user.is_authenticated or current_user.role not in MESSAGE_READERS:
         return 0
     return messages.unread_count(current_user.id)
+
+
+def council_text(text):
+    """A form's guidance text with ``{council}`` as the running council's name ("Coventry City
+    Council will use personal information..."); a filter, so imported macros can use it."""
+    name = current_app.config["COUNCIL"].get("name", "The council")
+    return str(text or "").replace("{council}", name)
 
 
 def filesize(size):

@@ -278,7 +278,7 @@ class EmailType(FieldType):
     name = "email"
     html_type = "email"
     autocomplete = "email"
-    keys = frozenset({"max"})
+    keys = frozenset({"max", "autocomplete"})  # "off" for someone else's address
 
     def convert(self, field, raw, today):
         value = clean_text(raw)
@@ -294,7 +294,7 @@ class TelType(FieldType):
     name = "tel"
     html_type = "tel"
     autocomplete = "tel"
-    keys = frozenset()
+    keys = frozenset({"autocomplete"})  # "off" for someone else's number
 
     def convert(self, field, raw, today):
         value = re.sub(r"\s+", " ", clean_text(raw))
@@ -307,7 +307,7 @@ class TelType(FieldType):
 class PostcodeType(FieldType):
     name = "postcode"
     autocomplete = "postal-code"
-    keys = frozenset()
+    keys = frozenset({"autocomplete"})
 
     def convert(self, field, raw, today):
         value = normalise_postcode(clean_text(raw))

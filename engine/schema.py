@@ -247,7 +247,7 @@ CHILD_DETAILS_FIELDS = (
     Field("ethnicity", "select", "Ethnicity", options=ETHNICITIES),
     Field("first_language", "text", "First Language", max=100),
     Field("address", "textarea", "Home Address", max=500, rows=3),
-    Field("postcode", "postcode", "Postcode", width="10"),
+    Field("postcode", "postcode", "Postcode", width="10", autocomplete="off"),
     Field("additional_details", "textarea", "Additional Details", max=2000,
           hint="Anything else the SEN Team should know, such as a preferred name or "
                "communication needs."),

@@ -349,14 +349,13 @@ def convert_legacy(case, today=None):
         add("review-decision", case.annual_review_decision, "maintain",
             reason="Recorded before the portal kept the review's outcome")
     kinds = {e.kind for e in made}
-    needed = {"assessment": ("request", "assess-decision"),
-              "plan": ("request", "assess-decision", "issue-decision"),
-              "review": ("request", "assess-decision", "issue-decision", "draft-plan",
-                         "final-plan")}.get(case.phase, ())
+    order = ("request", "assess-decision", "issue-decision", "draft-plan", "final-plan")
+    needed = {"assessment": order[:2], "plan": order[:3], "review": order}.get(case.phase, ())
     for kind in needed:
         if kind not in kinds:
-            add(kind, min([e.on for e in made] + [estimated]) if kind == "request" else
-                max([e.on for e in made] + [estimated]),
+            # Estimated: just before the next step recorded, else on the day of the last change.
+            later = [e.on for e in made if e.kind in order[order.index(kind) + 1:]]
+            add(kind, min(later) if later else max([e.on for e in made] + [estimated]),
                 "yes" if kind.endswith("decision") else "", estimated=True)
     if case.phase == "closed" and not ({"plan-ceased", "transfer-out"} & kinds):
         if "final-plan" in kinds:

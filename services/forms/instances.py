@@ -186,11 +186,17 @@ def person_details(person) -> dict:
 
 def shown_journey(form, instance, step) -> Journey:
     """The journey whose values a step's inputs show: a child_details step not yet saved shows
-    the Person's details for the user to confirm."""
-    if step.kind == "child_details" and step.key not in instance.answers:
+    the Person's details for the user to confirm; a step not yet saved shows the author's own
+    name in its ``autocomplete: name`` fields ("Your full name")."""
+    if step.key in instance.answers:
+        return journey_for(form, instance.answers)
+    if step.kind == "child_details":
         return journey_for(form, prefill_child_details(form, instance.answers,
                                                        person_details(instance.person)))
-    return journey_for(form, instance.answers)
+    own = " ".join(p for p in (instance.author.forename, instance.author.surname) if p)
+    names = {f.name: own for f in step.value_fields
+             if f.autocomplete == "name" and own and not step.repeat}
+    return journey_for(form, {**instance.answers, step.key: names} if names else instance.answers)
 
 
 def start(user, person, form, *, ip="") -> FormInstance:

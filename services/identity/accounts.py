@@ -585,11 +585,17 @@ def pending_for_activation(token, now=None):
     if not isinstance(payload, dict):
         return None
     user = User.get_or_none(User.id == payload.get("user"))
-    if (user is None or user.status != "pending" or user.email != payload.get("email")
+    if (user is None or user.email != payload.get("email")
             or not hmac.compare_digest(str(payload.get("n", "")), user.activation_nonce or "")
-            or (now or utcnow()) - user.created_at > dt.timedelta(seconds=ACTIVATION_MAX_AGE)):
+            or not can_activate(user, now)):
         return None
     return user
+
+
+def can_activate(user, now=None):
+    """A pending account registered less than 48 hours ago (the activation link's lifetime)."""
+    return (user.status == "pending"
+            and (now or utcnow()) - user.created_at <= dt.timedelta(seconds=ACTIVATION_MAX_AGE))
 
 
 def activate(token, now=None):

@@ -40,3 +40,14 @@ def send_activation(user):
     accounts._mail(user, "citizen-activation", "Activate your SEND portal account",
                    link=absolute_url("auth.activate", token=token),
                    hours=accounts.ACTIVATION_MAX_AGE // 3600)
+
+
+def resend_activation(email, now=None):
+    """"Not received your activation email?": send it again when ``email`` has a pending account
+    that can still be activated (registered within the last 48 hours); otherwise nothing.
+    Returns the account written to, or None. The caller shows the same page either way."""
+    user = accounts.find_user(email)
+    if user is None or not accounts.can_activate(user, now):
+        return None
+    (send_activation if user.role == "citizen" else accounts.send_activation)(user)
+    return user

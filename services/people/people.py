@@ -127,6 +127,19 @@ def age_on(date_of_birth, today):
     return years
 
 
+SECTORS = ((4, "Early Years"), (11, "Primary"), (16, "Secondary"))
+
+
+def sector(date_of_birth, today=None):
+    """The education sector a child's age puts them in this school year (England: the year
+    runs from 1 September and goes by age on the 31 August before it). Reception (4) to Year 6
+    is Primary, Years 7-11 Secondary, from Year 12 (16) Post 16; younger is Early Years."""
+    today = today or clock.uk_today()
+    start = today.year if (today.month, today.day) >= (9, 1) else today.year - 1
+    age = age_on(date_of_birth, dt.date(start, 8, 31))
+    return next((name for below, name in SECTORS if age < below), "Post 16")
+
+
 def date_of_birth_problem(date_of_birth, today=None):
     """Why a date of birth cannot be right for a child or young person (0-25), or None."""
     today = today or clock.uk_today()

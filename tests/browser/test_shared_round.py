@@ -28,7 +28,9 @@ _SEED = """
     profile = pro.work_profiles.get()
     child = Person.create(forename="Zzround", surname="Zzshared",
                           date_of_birth=dt.date(2017, 4, 2))
-    Case.create(person=child, phase="assessment", officer=officer)
+    from services.cases import events
+    events.record_all(officer, child, [("request", dt.date.today() - dt.timedelta(days=20)),
+                                       ("assess-decision", dt.date.today(), "yes")])
     Link.create(user=pro, person=child, how="sen-team", linked_by=officer)
     Link.create(user=parent, person=child, how="parent", linked_by=officer)
     import secrets

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from models import AuditEvent, Case, Document, Share
-from services.cases import statutory
+from services.cases import events, statutory
 from services.kernel.clock import uk_today
 from tests.helpers import html
 from tests.http.forms_helpers import docx_bytes, real_pdf
@@ -18,6 +18,16 @@ def _upload(cw, kind, filename="plan.pdf", content=None, **extra):
     return cw.post(f"/team/people/{cw.child.id}/documents/new",
                    {"kind": kind, "file": (io.BytesIO(content), filename), **extra},
                    content_type="multipart/form-data")
+
+
+def _plan_decided(cw):
+    """The case up to the decision to issue a plan (the draft may be issued from here)."""
+    today = uk_today()
+    with cw.app.app_context():
+        events.record_all(cw.officer, cw.child, [
+            ("request", today - dt.timedelta(weeks=17)),
+            ("assess-decision", today - dt.timedelta(weeks=12), "yes"),
+            ("issue-decision", today - dt.timedelta(weeks=2), "yes")])
 
 
 def _documents(cw):
@@ -55,6 +65,7 @@ def test_title_defaults_to_the_kind(cw):
 
 
 def test_issuing_the_draft_starts_the_comment_window_and_shares_it_with_parents(cw):
+    _plan_decided(cw)
     response = _upload(cw, "draft-plan", "Draft plan.docx", content=docx_bytes(), issue="yes")
     assert response.status_code == 303
     [document] = _documents(cw)
@@ -83,9 +94,29 @@ def test_a_draft_not_issued_changes_nothing(cw):
         assert Share.select().count() == 0
 
 
-def test_final_plan_sets_final_plan_issued(cw):
+def test_a_draft_before_the_decision_to_issue_is_refused(cw):
+    response = _upload(cw, "draft-plan", issue="yes")
+    assert response.status_code == 422
+    assert "Record a decision to issue an EHC plan before the draft plan" in html(response)
+    assert _documents(cw) == [] and _stored_files(cw) == []
+
+
+def test_a_final_plan_inside_the_comment_window_needs_the_response_or_a_reason(cw):
+    _plan_decided(cw)
     _upload(cw, "draft-plan", issue="yes")
-    assert _upload(cw, "final-plan", "Final.pdf", issue="yes").status_code == 303
+    refused = _upload(cw, "final-plan", "Final.pdf", issue="yes")
+    assert refused.status_code == 422 and "to comment on the draft plan" in html(refused)
+    assert [d.kind for d in _documents(cw)] == ["draft-plan"]
+    allowed = _upload(cw, "final-plan", "Final.pdf", issue="yes",
+                      early_reason="The family confirmed by email they have no comments")
+    assert allowed.status_code == 303
+
+
+def test_final_plan_sets_final_plan_issued(cw):
+    _plan_decided(cw)
+    _upload(cw, "draft-plan", issue="yes")
+    assert _upload(cw, "final-plan", "Final.pdf", issue="yes",
+                   early_reason="Family agreed in writing").status_code == 303
     with cw.app.app_context():
         case = Case.get(Case.person == cw.child)
         assert case.final_plan_issued == uk_today()

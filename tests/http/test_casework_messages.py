@@ -1,5 +1,8 @@
 """Compose a message to a party on the case, with the council's templates (a "Use template"
 submit button without JavaScript; an htmx partial swaps the fields)."""
+import re
+from html import unescape
+
 from models import AuditEvent
 from tests.helpers import csrf_from, html
 
@@ -89,3 +92,60 @@ def test_two_clicks_send_one_message(cw):
     second = _compose(cw, **data)
     assert second.status_code == 422 and "it was not sent again" in html(second)
     assert len(cw.messages_to(cw.pro)) == 1
+
+
+# --- Issue 13: choosing a template never loses what the officer typed ---------------------------
+
+TYPED = {"subject": "Zz my own subject", "body": "Zz two paragraphs\r\n\r\nthat I typed myself"}
+
+
+def _partial(cw, **data):
+    page = cw.get(f"/team/people/{cw.child.id}/messages/new")
+    return cw.officer_client.post(
+        f"/team/people/{cw.child.id}/messages/new", data=data,
+        headers={"HX-Request": "true", "HX-Request-Type": "partial",
+                 "X-CSRFToken": csrf_from(page)})
+
+
+def test_a_template_over_typed_text_asks_first_and_keeps_the_text(cw):
+    response = _compose(cw, action="template", template="draft-plan", **TYPED)
+    text = html(response)
+    assert response.status_code == 200 and "<html" in text
+    assert "You have typed a subject or message" in text and "Replace what I typed" in text
+    assert 'value="Zz my own subject"' in text and "that I typed myself" in text
+    assert "Draft EHC plan for" not in text
+
+
+def test_replace_confirmed_fills_the_template_keep_leaves_the_text(cw):
+    replaced = html(_compose(cw, action="replace", template="draft-plan", **TYPED))
+    assert 'value="Draft EHC plan for Zzpoppy Zzthompson"' in replaced
+    assert "Zz my own subject" not in replaced and "You have typed" not in replaced
+    assert 'name="applied" value="draft-plan"' in replaced
+    kept = html(_compose(cw, action="keep", template="draft-plan", applied="", **TYPED))
+    assert 'value="Zz my own subject"' in kept and "You have typed" not in kept
+    assert "Draft EHC plan for" not in kept
+
+
+def test_switching_between_templates_needs_no_confirmation_until_the_text_is_edited(cw):
+    first = html(_compose(cw, action="template", template="general", subject="", body=""))
+    subject = re.search(r'id="subject" name="subject" type="text" value="([^"]*)"', first).group(1)
+    body = re.search(r'<textarea[^>]*id="body"[^>]*>\s*(.*?)</textarea>', first, re.S).group(1)
+    untouched = dict(subject=unescape(subject), body=unescape(body).replace("\n", "\r\n"))
+    second = html(_compose(cw, action="template", template="draft-plan", applied="general",
+                           **untouched))
+    assert 'value="Draft EHC plan for Zzpoppy Zzthompson"' in second and "You have typed" not in second
+    edited = dict(untouched, body=untouched["body"] + " Zz and my addition")
+    third = html(_compose(cw, action="template", template="draft-plan", applied="general", **edited))
+    assert "You have typed a subject or message" in third and "Zz and my addition" in third
+
+
+def test_with_htmx_the_question_and_both_answers_are_fragments(cw):
+    asked = _partial(cw, action="template", template="draft-plan", **TYPED)
+    text = html(asked)
+    assert asked.status_code == 200 and text.lstrip().startswith('<div id="message-fields">')
+    assert "<html" not in text and 'hx-vals=\'{"action": "replace"}\'' in text
+    assert 'hx-vals=\'{"action": "keep"}\'' in text
+    replaced = html(_partial(cw, action="replace", template="draft-plan", **TYPED))
+    assert "<html" not in replaced and "Draft EHC plan for Zzpoppy Zzthompson" in replaced
+    kept = html(_partial(cw, action="keep", template="draft-plan", **TYPED))
+    assert "<html" not in kept and "Zz my own subject" in kept

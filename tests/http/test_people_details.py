@@ -145,7 +145,7 @@ def test_the_forms_section_lists_each_tabs_forms(app, client, pro, poppy, tab, e
 
 def test_the_request_tab_lists_the_seed_forms_in_order(client, pro, poppy):
     html = client.get(f"/people/{poppy.id}/forms").get_data(as_text=True)
-    titles = re.findall(r'<td class="govuk-table__cell">([^<]+)</td>', html)
+    titles = re.findall(r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>', html)
     assert titles == ["Early Years Setting Request for EHCP Assessment",
                       "Primary Education Request for EHCP Assessment",
                       "Secondary Education Request for EHCP Assessment",

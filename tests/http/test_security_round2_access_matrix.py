@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 
 import models
-from models import (AdviceRequest, Attachment, Case, FormReview, Document, FormInstance, Link, Message,
+from models import (AdviceRequest, Attachment, CaseEvent, FormReview, Document, FormInstance, Link, Message,
                     Organisation, Person, ReferenceCode, Share, Submission, User, WorkProfile)
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, legacy_case
 
 OK = "ok"
 LOGIN = 302
@@ -119,6 +119,9 @@ EXPECTED = {
     "POST /team/people/<id:person_id>/details": officer_only(),
     "GET /team/people/<id:person_id>/documents/new": officer_only(),
     "POST /team/people/<id:person_id>/documents/new": officer_only(),
+    "GET /team/people/<id:person_id>/events/<id:event_id>": officer_only(),
+    "POST /team/people/<id:person_id>/events/<id:event_id>": officer_only(),
+    "POST /team/people/<id:person_id>/events/<id:event_id>/remove": officer_only(),
     "GET /team/people/<id:person_id>/key-dates": officer_only(),
     "POST /team/people/<id:person_id>/key-dates": officer_only(),
     "POST /team/people/<id:person_id>/links": officer_only(),
@@ -266,8 +269,10 @@ class People:
             WorkProfile.create(user=granted, professional_role="SENCo", organisation=self.org,
                                confirmed_at=models.utcnow())
             Link.create(user=granted, person=child, how="colleague", linked_by=u["owner"])
-            Case.create(person=child, phase="assessment", officer=u["officer"],
-                        request_received=dt.date.today() - dt.timedelta(days=10))
+            case = legacy_case(child, dt.date.today(), phase="assessment", officer=u["officer"],
+                               request_received=dt.date.today() - dt.timedelta(days=10))
+            event = CaseEvent.select().where(CaseEvent.case == case.id).order_by(
+                CaseEvent.id.desc()).get()
             newcomer = User.create(email=f"new{child.id}@example.org", role="professional",
                                    status="active")
         return {
@@ -277,6 +282,7 @@ class People:
             "advice_id": advice.id, "code_id": code.id, "request_id": request.id,
             "link_id": second_link.id, "family_link_id": parent_link.id,
             "colleague_id": granted.id, "version": instance.version, "org_id": self.org.id,
+            "event_id": event.id,
         }
 
 

@@ -27,9 +27,9 @@ import re
 import pytest
 
 import models
-from models import (Case, DraftAccess, FormInstance, Link, Outbox, Person, User, UserSession,
+from models import (DraftAccess, FormInstance, Link, Outbox, Person, User, UserSession,
                     WorkProfile, Organisation)
-from tests.helpers import PASSWORD, code_from, csrf_from, last_email
+from tests.helpers import PASSWORD, code_from, csrf_from, last_email, legacy_case
 from tests.http.forms_helpers import (
     PDF_BYTES, fill_generic, post_step, select_profile, upload, version_from)
 
@@ -194,7 +194,7 @@ def test_l8_draft_plan_comments_cannot_start_outside_the_window(app, world):
     """The draft plan was issued 60 days ago, so the 15-day comment window has closed: the
     parent's way round the family route (the shared /people/... start route) refuses too."""
     with app.app_context():
-        Case.create(person=world.child, phase="plan",
+        legacy_case(world.child, dt.date.today(), phase="plan",
                     draft_plan_issued=dt.date.today() - dt.timedelta(days=60))
     parent, parent_client = world.user_client("parent@example.org", role="citizen", link=False)
     with app.app_context():

@@ -3,7 +3,7 @@ and method (even with real ids and a valid CSRF token), anonymous visitors are s
 and an officer without two-step verification is sent Home."""
 import pytest
 
-from models import Link, Person, User
+from models import CaseEvent, Link, Person, User
 from tests.helpers import csrf_from
 from tests.http.team_helpers import case_for, person
 
@@ -15,12 +15,14 @@ def world(app, make_user):
     pro = make_user("senco@example.org")
     citizen = make_user("parent@example.org", role="citizen")
     child = person(app)
-    case_for(app, child)
+    case = case_for(app, child)
     with app.app_context():
+        event = CaseEvent.get(CaseEvent.case == case.id)
         link = Link.create(user=pro, person=child)
         Link.create(user=citizen, person=child, how="parent")
     return {"pro": pro, "citizen": citizen, "person_id": child.id, "user_id": pro.id,
-            "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1, "org_id": 1}
+            "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1, "org_id": 1,
+            "event_id": event.id}
 
 
 def team_urls(app, world):
