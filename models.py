@@ -519,11 +519,25 @@ class ReferenceCode(BaseModel):
     decided_at = DateTimeField(null=True)
 
 
+class KeptAnswers(BaseModel):
+    """Answers a step posted after its session had ended (issue 13): kept for the form and the
+    user the page was made for, and put back on the step when that user signs in again."""
+    instance = ForeignKeyField(FormInstance, backref="kept_answers", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="kept_answers", on_delete="CASCADE")
+    step_key = CharField(max_length=80)
+    posted = JSONField(default=dict)  # the step's fields as posted (lists of strings)
+    version = IntegerField()  # the form version the page was showing
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("instance", "user", "step_key"), True),)
+
+
 ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
     Submission, Message, Case, CaseEvent, AdviceRequest, Document, Share, FormReview, DraftAccess,
-    ReferenceCode, SignInLock, RegistrationDraft,
+    ReferenceCode, SignInLock, RegistrationDraft, KeptAnswers,
 ]
 
 

@@ -70,7 +70,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         UPLOAD_MAX_FILES_PER_FIELD=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FIELD", "10")),
         UPLOAD_MAX_FILES_PER_FORM=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FORM", "30")),
         FORMS_DIR=str(ROOT / "schemas" / "forms"),
-        SESSION_IDLE_MINUTES=30,
+        SESSION_IDLE_MINUTES=float(env("PORTAL_SESSION_IDLE_MINUTES", "30")),
         SESSION_ABSOLUTE_HOURS=12,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires itself
         SESSION_COOKIE_HTTPONLY=True,

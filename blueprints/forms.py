@@ -7,17 +7,19 @@ hint that it exists.
 """
 import re
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import BuildError
 
-from blueprints.web import (access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
+from blueprints.web import (SIGNED_IN, access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
                             send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
 from services.casework import notices
-from services.forms import instances, uploads
+from services.forms import instances, kept, uploads
 from services.forms.instances import NotEditable, Refused, VersionConflict, WindowClosed
 from services.kernel import clock, paging, vocab
 
@@ -25,6 +27,23 @@ bp = Blueprint("forms", __name__)
 bp.before_request(awaiting_verification)  # a council's "verified professionals only"
 
 EVERYONE = ("professional", "citizen", "officer")
+
+
+@bp.before_request
+def keep_when_signed_out():
+    """A step posted after its session ended: keep the answers for the user the page was made
+    for (signed ``kept_for``); the access check then asks them to sign in (401 for htmx)."""
+    if request.endpoint != "forms.save" or current_user.is_authenticated:
+        return None
+    if "add" in request.form or "remove" in request.form or "upload" in request.form:
+        return None
+    instance_id = request.view_args["instance_id"]
+    owner = kept.owner_of(current_app.config["SECRET_KEY"], request.form.get("kept_for", ""),
+                          instance_id)
+    if owner is not None:
+        kept.keep(instance_id=instance_id, user_id=owner, step_key=request.view_args["step_key"],
+                  posted=_posted(), version=request.form.get("version", type=int))
+    return None
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -36,6 +55,8 @@ def _registry():
 def _instance(instance_id, *, edit=False):
     instance = instances.instance_for(current_user, instance_id, edit=edit)
     if instance is None:
+        if edit and is_partial() and instances.instance_for(current_user, instance_id):
+            abort(409)  # htmx: "Not saved — ... can no longer be changed here" (sent meanwhile)
         abort(404)
     return instance, instances.form_of(_registry(), instance)
 
@@ -84,7 +105,8 @@ def _conflict(instance):
                            reload_url=request.path), 409
 
 
-def _step_page(instance, form, step, journey, *, errors=None, status=200, upload_errors=None):
+def _step_page(instance, form, step, journey, *, errors=None, status=200, upload_errors=None,
+               action=None):
     errors = dict(errors or {})
     errors.update(upload_errors or {})
     return render(
@@ -94,10 +116,11 @@ def _step_page(instance, form, step, journey, *, errors=None, status=200, upload
         anchors=instances.error_anchors(step, errors),
         files=instances.files_by_field(instance, step),
         profiles=instances.work_profiles(instance.author) if step.kind == "work_profile" else [],
-        action=request.full_path.rstrip("?") if request.method == "POST" else
-        _step_url(instance, step.key, **({"return": "summary"}
-                                         if request.args.get("return") == "summary" else {})),
-        upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False)
+        action=action or (request.full_path.rstrip("?") if request.method == "POST" else
+                          _step_url(instance, step.key, **({"return": "summary"}
+                                    if request.args.get("return") == "summary" else {}))),
+        upload_mb=current_app.config["MAX_UPLOAD_MB"], preview=False,
+        kept_for=kept.token_for(current_app.config["SECRET_KEY"], current_user, instance))
 
 
 def _person_forms_url(person_id):
@@ -151,6 +174,16 @@ def step(instance_id, step_key):
     if not journey.can_visit(step_key):
         return redirect(_step_url(instance, journey.first_incomplete()))
     instances.record_view(current_user, instance, ip=client_ip(), step=step_key)
+    restored = kept.take(instance, current_user, step_key)
+    if restored is not None:  # posted after the session ended: back on the step, saved
+        try:
+            saved = instances.save(instance, form, step_key, restored.posted,
+                                   version=restored.version, user=current_user, partial=True)
+            journey = instances.journey_for(form, saved.answers)
+            flash("You were signed out before your answers were saved. We kept them: "
+                  "check them, then continue.")
+        except VersionConflict:
+            pass  # the form changed since that page: its answers are no longer the latest
     return _step_page(instance, form, step, journey)
 
 
@@ -204,25 +237,50 @@ def _rows(instance, form, step):
     return redirect(request.full_path.rstrip("?") + anchor, 303)
 
 
+def _store_file(instance, form, step, input_name, file):
+    """Keep one chosen file; returns the message for its field when it is refused."""
+    config = current_app.config
+    try:
+        instances.upload(instance, form, step.key, input_name,
+                         filename=file.filename if file else "", stream=file.stream if file else None,
+                         user=current_user, upload_dir=_upload_dir(),
+                         max_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                         max_files_per_field=config.get("UPLOAD_MAX_FILES_PER_FIELD",
+                                                        uploads.MAX_FILES_PER_FIELD),
+                         max_files_per_form=config.get("UPLOAD_MAX_FILES_PER_FORM",
+                                                       uploads.MAX_FILES_PER_FORM))
+    except uploads.UploadError as error:
+        return str(error)
+    return None
+
+
+def _chosen_files(instance, form, step):
+    """Save & Continue (and Back) keep every file chosen on the step, as "Upload file" does:
+    {input name: message} for the ones refused. Names that are no file field of the step are
+    ignored."""
+    chosen = [(name, f) for name, f in request.files.items(multi=True) if f and f.filename]
+    if chosen:
+        instances.check_version(instance, _version())  # a stale page stores nothing
+    problems = {}
+    for input_name, file in chosen:
+        try:
+            problem = _store_file(instance, form, step, input_name, file)
+        except KeyError:
+            continue
+        if problem:
+            problems[input_name] = problem
+    return problems
+
+
 def _upload(instance, form, step):
     """The upload button (a submit button: works without JS) saves the step, then keeps the file."""
     input_name = request.form.get("upload", "")
-    file = request.files.get(input_name)
     instances.check_version(instance, _version())
-    problem = None
     try:
-        instances.upload(instance, form, step.key, input_name,
-                           filename=file.filename if file else "", stream=file.stream if file else None,
-                           user=current_user, upload_dir=_upload_dir(),
-                           max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-                           max_files_per_field=current_app.config.get(
-                               "UPLOAD_MAX_FILES_PER_FIELD", uploads.MAX_FILES_PER_FIELD),
-                           max_files_per_form=current_app.config.get(
-                               "UPLOAD_MAX_FILES_PER_FORM", uploads.MAX_FILES_PER_FORM))
+        message = _store_file(instance, form, step, input_name, request.files.get(input_name))
     except KeyError:
         abort(404)
-    except uploads.UploadError as error:
-        problem = {input_name: str(error)}
+    problem = {input_name: message} if message else None
     # partial: only what was posted changes, so a post carrying just the file loses nothing.
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                              user=current_user, partial=True)
@@ -237,17 +295,50 @@ def _save_and_continue(instance, form, step):
     removing = "remove_file" in request.form
     remove_file = paging.parse_id(request.form.get("remove_file"))
     back = "back" in request.form
+    problems = {} if removing else _chosen_files(instance, form, step)
     saved = instances.save(instance, form, step.key, _posted(), version=_version(),
                            user=current_user, remove_attachment=remove_file,
                            upload_dir=_upload_dir())
     journey = instances.journey_for(form, saved.answers)
     if removing:
         return redirect(request.full_path.rstrip("?") + f"#{step.key}-files", 303)
-    if saved.errors and not back:
-        return _step_page(instance, form, step, journey, errors=saved.errors, status=422)
+    if (saved.errors or problems) and not back:
+        return _step_page(instance, form, step, journey, errors=saved.errors, status=422,
+                          upload_errors=problems)
     to_summary = request.args.get("return") == "summary"
     target = instances.after_save_step(journey, step.key, back=back, to_summary=to_summary)
+    if is_partial():  # htmx: the next step's fragment, its URL pushed (DESIGN §3 step swap)
+        return _next_fragment(instance, form, journey, target)
     return redirect(_step_url(instance, target), 303)
+
+
+def _next_fragment(instance, form, journey, target):
+    """The step (or Summary) Save & Continue / Back lead to, as the #form-step fragment."""
+    instance = instances.instance_for(current_user, instance.id, edit=True)
+    url = _step_url(instance, target)
+    instances.record_view(current_user, instance, ip=client_ip(), step=target)
+    if target == SUMMARY:
+        body, status = _summary_page(instance, form)
+    else:
+        body, status = _step_page(instance, form, form.step(target), journey, action=url)
+    return body, status, {"HX-Push-Url": url}
+
+
+@bp.app_context_processor
+def _session_timeout():
+    """For the timeout warning on every page (forms/_timeout_warning.html)."""
+    def session_timeout():
+        idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+        return {"idle": int(idle), "warn": int(min(120, idle / 3)),
+                "ends": clock.uk_now() + dt.timedelta(seconds=idle)}
+    return {"session_timeout": session_timeout}
+
+
+@bp.route("/session/stay", methods=["POST"])
+@access(SIGNED_IN)
+def stay_signed_in():
+    """The timeout warning's "Stay signed in": any signed-in request extends the session."""
+    return "", 204
 
 
 # --- summary, declaration, submit --------------------------------------------------------------
@@ -409,7 +500,7 @@ def pdf(instance_id):
         form=form, journey=journey, instance=instance, person=instance.person,
         council=current_app.config["COUNCIL"], submitter=instance.author,
         work_profile_text=instances.work_profile_text(instance, profile_id),
-        attachment_names=instances.attachment_names(instance))
+        attachment_names=instances.attachment_descriptions(instance))
     instances.record_view(current_user, instance, ip=client_ip(), what="form-pdf-downloaded")
     name = pdf_service.pdf_filename(form, instance.person,
                                     clock.uk_time(instance.submitted_at).date())

@@ -204,6 +204,7 @@ def init_app(app):
     the council's stylesheet, and the headers and access check for every response. Called
     before the blueprints are registered, so their routes can use ``<id:...>``."""
     app.url_map.converters["id"] = IdConverter
+    htmx_failures(app)
 
     @app.context_processor
     def _globals():
@@ -316,3 +317,57 @@ def condition_text(form, step, field):
         return ""
     answers = " or ".join(cond.values)
     return f"Only needed if your answer to “{target.label.rstrip(':')}” is {answers}."
+
+
+# --- htmx failure paths (DESIGN.md §12) ----------------------------------------------------------
+# A request htmx makes never gets a whole page back: a sign-in redirect, an expired CSRF token,
+# a form no longer editable, a server error... each answers a one-line fragment with its status,
+# and static/portal.js puts it in the status line of the form that asked ("Not saved — why").
+
+NOT_SAVED = {
+    401: "Not saved — you have been signed out.",
+    403: "Not saved — this page has expired. Reload the page to carry on.",
+    404: "Not saved — this page is no longer available.",
+    409: "Not saved — this form has been sent or changed elsewhere and can no longer be changed "
+         "here. Reload the page to see where it stands.",
+    413: "Not saved — the file is too big.",
+    429: "Not saved — too many attempts. Wait a minute and try again.",
+}
+SERVER_FAULT = "Not saved — something went wrong on our side. Try again in a minute."
+
+
+def _page_url():
+    """The page the htmx request came from (its own path), for "Sign in again"."""
+    current = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
+    return _safe_next(current.path + (f"?{current.query}" if current.query else ""))
+
+
+def _signing_in(response):
+    return (response.status_code in (301, 302, 303, 307, 308)
+            and urlsplit(response.location or "").path == url_for("auth.login"))
+
+
+def partial_failure(response):
+    """``response`` as htmx should get it: a fragment for a failure, else unchanged."""
+    if request.headers.get("HX-Request") != "true":
+        return response
+    status = response.status_code
+    if _signing_in(response):
+        status = 401
+    elif status == 400:  # in a request htmx makes this is the CSRF check (the page is stale)
+        status = 403
+    elif status < 400 or status == 422 or response.headers.get("X-Portal-Failure"):
+        return response  # a 422 is the step with its errors; 409 from a form is already a line
+    elif response.mimetype == "text/html" and b"<html" not in response.get_data()[:2000]:
+        return response  # a view's own fragment
+    message = NOT_SAVED.get(status, SERVER_FAULT if status >= 500 else NOT_SAVED[404])
+    body = render_template("partials/_not_saved.html", message=message, status=status,
+                           sign_in=url_for("auth.login", next=_page_url()))
+    failure = current_app.response_class(body, status=status, mimetype="text/html")
+    failure.headers["X-Portal-Failure"] = str(status)
+    return failure
+
+
+def htmx_failures(app):
+    """Register ``partial_failure`` for every response."""
+    app.after_request(partial_failure)

@@ -39,6 +39,8 @@ class SummaryRow:
     text: str
     name: str
     anchor: str
+    files: tuple = ()  # a file field's attachments, as ``file_info(id)`` describes them
+
 
     def __iter__(self):
         # Lets a template or test unpack a row as (label, text).
@@ -338,11 +340,13 @@ class Journey:
     # Summary --------------------------------------------------------------------------------
 
     def summary(self, *, file_name: Callable[[Any], str | None] | None = None,
-                work_profile: Callable[[Any], str | None] | None = None) -> list[SummarySection]:
+                work_profile: Callable[[Any], str | None] | None = None,
+                file_info: Callable[[Any], Any] | None = None) -> list[SummarySection]:
         """The "check your answers" sections for every visible step.
 
         ``file_name(attachment_id)`` names an uploaded file; ``work_profile(id)`` describes a
-        work profile (e.g. "Lesley Harris, Project Support, Coventry City Council"). Hidden
+        work profile (e.g. "Lesley Harris, Project Support, Coventry City Council");
+        ``file_info(id)`` describes a file for a link (``SummaryRow.files``; None: left out). Hidden
         fields and guidance text are left out; empty answers read "Not provided".
         """
         sections = []
@@ -352,17 +356,17 @@ class Journey:
                 items = tuple(
                     SummaryItem(f"{step.row_label} {i + 1}",
                                 self._summary_rows(step, row if isinstance(row, Mapping) else {}, i,
-                                                   file_name, work_profile), i)
+                                                   file_name, work_profile, file_info), i)
                     for i, row in enumerate(rows))
             else:
                 values = _answers_for(self.answers, step)
                 items = (SummaryItem(None, self._summary_rows(step, values, None, file_name,
-                                                              work_profile)),)
+                                                              work_profile, file_info)),)
             sections.append(SummarySection(step.key, step.title, items))
         return sections
 
     def _summary_rows(self, step: Step, values: Mapping, row: int | None, file_name,
-                      work_profile) -> tuple[SummaryRow, ...]:
+                      work_profile, file_info=None) -> tuple[SummaryRow, ...]:
         out = []
         raw = values.get(RAW, {})
         for f in step.value_fields:
@@ -373,7 +377,10 @@ class Journey:
                 text = work_profile(value) or str(value)
             else:
                 text = ft.summary_text(f, value, file_name)
-            out.append(SummaryRow(f.label, text, f.name, f.input_id(row)))
+            files = ()
+            if f.type == "file" and file_info and isinstance(value, list):
+                files = tuple(info for info in map(file_info, value) if info is not None)
+            out.append(SummaryRow(f.label, text, f.name, f.input_id(row), files))
         return tuple(out)
 
 

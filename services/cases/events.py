@@ -361,8 +361,11 @@ def convert_legacy(case, today=None):
         if "final-plan" in kinds:
             add("plan-ceased", max([e.on for e in made] + [estimated]), estimated=True,
                 reason="Closed before the portal recorded why")
+    process = [k.key for k in rules.KINDS]
     with models.db.atomic():
-        for event in made:
+        now = utcnow()
+        for event in sorted(made, key=lambda e: (e.on, process.index(e.kind))):
+            event.recorded_at = now  # one moment: same-day events keep process order (by id)
             event.save()
         project(case, today)
     return len(made)

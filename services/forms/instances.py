@@ -504,16 +504,52 @@ def may_download(scope, instance, attachment) -> bool:
 
 # --- reading back ------------------------------------------------------------------------------
 
-def attachment_names(instance) -> Callable:
-    """``name(id)`` for the instance's files (removed ones too: an earlier round may list them)."""
-    names = {a.id: a.filename for a in Attachment.select().where(Attachment.instance == instance)}
+@dataclass(frozen=True)
+class FileLink:
+    """One attached file as its readers see it: a link to the authorised download with the
+    name, the kind ("PDF") and the size ("12 KB")."""
 
-    def name(attachment_id):
+    id: int
+    name: str
+    kind: str
+    size: str
+
+    def describe(self) -> str:
+        """ "consent.pdf (PDF, 12 KB)": how the PDF lists a file."""
+        return f"{self.name} ({self.kind}, {self.size})"
+
+
+def attachment_info(instance) -> Callable:
+    """``info(id)`` -> FileLink for the instance's files (removed ones too: an earlier round may
+    name them), None for an id that is not one of its files."""
+    links = {a.id: FileLink(a.id, a.filename, uploads.kind_of(a.filename), uploads.human_size(a.size))
+             for a in Attachment.select().where(Attachment.instance == instance)}
+
+    def info(attachment_id):
         try:
-            return names.get(int(attachment_id))
+            return links.get(int(attachment_id))
         except (TypeError, ValueError):
             return None
-    return name
+    return info
+
+
+def _described(instance, how) -> Callable:
+    info = attachment_info(instance)
+
+    def describe(attachment_id):
+        link = info(attachment_id)
+        return how(link) if link else None
+    return describe
+
+
+def attachment_names(instance) -> Callable:
+    """``name(id)`` for the instance's files (removed ones too: an earlier round may list them)."""
+    return _described(instance, lambda link: link.name)
+
+
+def attachment_descriptions(instance) -> Callable:
+    """``describe(id)``: "consent.pdf (PDF, 12 KB)" (the PDF lists each file this way)."""
+    return _described(instance, FileLink.describe)
 
 
 def work_profile_text(instance, profile_id=None) -> str | None:
@@ -549,7 +585,7 @@ def files_by_field(instance, step) -> dict:
 def summary_for(form, answers, instance, profile_id=None):
     """The "check your answers" sections with file names and the work profile filled in."""
     return journey_for(form, answers).summary(
-        file_name=attachment_names(instance),
+        file_name=attachment_names(instance), file_info=attachment_info(instance),
         work_profile=lambda _id: work_profile_text(instance, profile_id))
 
 

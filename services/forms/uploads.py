@@ -267,6 +267,11 @@ def check_quota(instance, field_key: str, *, per_field: int, per_form: int) -> N
                           "Remove a file to add another")
 
 
+def kind_of(filename: str) -> str:
+    """ "PDF", "DOCX"... for a stored file's name ("File" for anything off the allowlist)."""
+    return ALLOWED.get(extension_of(filename), (None, "File"))[1]
+
+
 def human_size(size: int) -> str:
     """ "840 bytes", "12 KB", "3.4 MB"."""
     if size < 1024:

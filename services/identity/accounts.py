@@ -215,7 +215,7 @@ def load_session_user(token, now=None):
         with models.db.atomic():
             end_session(token)
         return None
-    if now - session.last_seen > SESSION_TOUCH_EVERY:
+    if now - session.last_seen > min(SESSION_TOUCH_EVERY, idle / 4):  # a short limit: oftener
         with models.db.atomic():
             UserSession.update(last_seen=now).where(UserSession.id == session.id).execute()
     user.session_token = token

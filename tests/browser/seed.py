@@ -422,9 +422,21 @@ def _assert_no_problem(page):
 
 
 def save_and_continue(page) -> None:
-    """Press Save & Continue and wait for the next page; fail on an error summary."""
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save & Continue").click()
+    """Press Save & Continue and wait for the next step; fail on an error summary. With
+    JavaScript the step is an htmx swap of #form-step (its URL pushed), without it a new page."""
+    from tests.browser.conftest import js_enabled
+    if js_enabled(page):
+        before = page.url
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and r.request.headers.get("hx-request") == "true"
+                                  and "autosave" not in (r.request.post_data or "")):
+            page.get_by_role("button", name="Save & Continue").click()
+        page.wait_for_function(
+            "(before) => location.href !== before || document.querySelector('.govuk-error-summary')",
+            arg=before)
+    else:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save & Continue").click()
     _assert_no_problem(page)
 
 

@@ -76,7 +76,7 @@ def test_the_whole_loop(any_page, new_page, portal):
 
     def record(kind_label, outcome=None, **fields):
         officer.goto(f"/team/people/{child}")
-        officer.get_by_role("link", name="Record what happened").click()
+        officer.get_by_role("button", name="Record what happened").click()
         officer.get_by_label(kind_label, exact=True).check()
         officer.get_by_role("button", name="Continue").click()
         officer.get_by_label("Day").fill(str(today.day))

@@ -252,3 +252,16 @@ def test_registration_is_rate_limited_by_address(client):
     statuses = [client.post("/register", data={"email": "", "csrf_token": token}).status_code
                 for _ in range(61)]
     assert statuses[-1] == 429 and 429 not in statuses[:60]
+
+
+def test_the_primary_button_comes_first_so_enter_presses_it(client):
+    """Enter in a field presses a form's first submit button: Next / Submit Registration, never
+    Previous (issue 13)."""
+    def buttons(html):
+        return re.findall(r'<button type="submit"[^>]*value="(next|previous)"', html)
+    assert buttons(client.get("/register").get_data(as_text=True)) == ["next"]
+    post_step(client, SECURITY)
+    post_step(client, ABOUT)
+    html = client.get("/register").get_data(as_text=True)
+    assert "Submit Registration" in html
+    assert buttons(html) == ["next", "previous"]
