@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 from blueprints.web import (SIGNED_IN, access, awaiting_verification, client_ip, flash_success, is_partial, render, send_pdf,
                             send_stored_file)
 from engine import SUMMARY, SUMMARY_STEP, Journey, save_step
+from services.casework import notices
 from services.forms import instances, kept, uploads
 from services.forms.instances import NotEditable, Refused, VersionConflict, WindowClosed
 from services.kernel import clock, paging, vocab
@@ -386,6 +387,7 @@ def submit(instance_id):
         agreed = [k for k in request.form if k.startswith("agree-")]
         return _summary_page(instance, form, status=422, errors=outcome.declarations,
                              error_list=problems, agreed=agreed)
+    notices.request_submitted_notice(instance, outcome)  # tells the team if the case opened
     return redirect(url_for("forms.submitted", instance_id=instance.id), 303)
 
 

@@ -3,6 +3,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from blueprints.web import PUBLIC, SIGNED_IN, access
+from services.cases import caseload, dashboard
+from services.kernel import clock
 
 bp = Blueprint("home", __name__)
 
@@ -12,6 +14,11 @@ bp = Blueprint("home", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role == "officer" and current_user.two_step_passed:
+        today = clock.uk_today()  # the SEN team's own home: the work waiting for them
+        return render_template("home/officer.html", today=today,
+                               work=dashboard.officer_home(current_user, today),
+                               days_text=caseload.days_text, uk_time=clock.uk_time)
     return render_template("home/index.html")
 
 

@@ -17,7 +17,7 @@ from services.cases import admin, events, rules, statutory, trail
 # The views caseload, dashboard, merge and officers share these modules' names.
 from services.cases import caseload as caseload_service, dashboard as dashboard_service
 from services.cases import merge as merge_service
-from services.casework import case_page, messages
+from services.casework import case_page, messages, notices
 from services.identity import officers as officers_service, registration
 from services.kernel import clock, paging, vocab
 from services.people import codes, links, people
@@ -276,6 +276,7 @@ def key_dates(person_id):
         event, errors = events.record(_me(), person, ip=client_ip(), today=clock.uk_today(),
                                       **posted)
         if event is not None:
+            notices.event_recorded(event, _me(), ip=client_ip())
             flash_success(f"Recorded: {rules.KIND_LABELS[event.kind]}.")
             return redirect(_case_url(person, "key-dates"), 303)
     return _event_page(person, case, kinds, posted["kind"], errors=errors, status=422)

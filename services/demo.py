@@ -3,12 +3,14 @@ import datetime as dt
 import io
 
 import pyotp
+from flask import current_app
 
 import models
-from models import Case, Link, Organisation, Person, User, WorkProfile, utcnow
+from models import (Case, FormInstance, Link, Organisation, Person, Submission, User,
+                    WorkProfile, utcnow)
 from services.cases import events
-from services.casework import advice, documents, messages
-from services.forms import pdf
+from services.casework import advice, documents, sharing
+from services.forms import pdf, review
 from services.identity import accounts, secrets_at_rest
 from services.people import links
 from services.kernel import clock
@@ -104,10 +106,13 @@ DEMO_CHILDREN = (
 
 
 def _children_and_messages(senco, officer):
-    """Zz children linked to the SENCo (by the SEN team, as in the seed) and a few messages."""
-
-
+    """Zz children linked to the SENCo (by the SEN team, as in the seed), and the SENCo's messages,
+    each made by the action that sends it in real use (so every message leads to something):
+    asked for Zzarlo's request, asked for and reminded about Zzpoppy's E7 advice, a psychologist's
+    Annual Review PRE Information about Veruca accepted and shared, and the SENCo's own Secondary
+    request for zzEbony returned with a reason."""
     today = clock.uk_today()
+    registry = current_app.extensions["forms"]
     children = []
     for forename, surname, born, school, gender in DEMO_CHILDREN:
         person = Person.create(forename=forename, surname=surname, gender=gender,
@@ -115,32 +120,52 @@ def _children_and_messages(senco, officer):
                                address="1 Zz Street, Stockton-on-Tees", postcode="TS18 1ZZ")
         links.link(person, senco, how="sen-team", linked_by=officer)
         children.append(person)
-    arlo, poppy = children[5], children[2]
-    messages.send_message(
-        senco, "request", "Request for information: Zzbeetroot, Zzarlo",
-        "The SEN Team has linked Zzarlo Zzbeetroot (born 15/03/2021) to you.\n\n"
-        "Please complete and submit the Early Years Setting Request for EHCP Assessment by "
-        f"{(today + dt.timedelta(days=42)):%d/%m/%Y}.",
-        sender=officer, person=arlo, form_key="early-years-request",
-        due_date=today + dt.timedelta(days=42), tab="request")
-    messages.send_message(
-        senco, "reminder", "Reminder: information due for Zzthompson, Zzpoppy",
-        "We have not yet received the E7 Request for Advice Other Professionals or Services for "
-        f"Zzpoppy Zzthompson. It was due on {(today - dt.timedelta(days=3)):%d/%m/%Y}.",
-        sender=officer, person=poppy, form_key="e7-other-professionals",
-        due_date=today - dt.timedelta(days=3), tab="assessment")
-    messages.send_message(
-        senco, "shared", "Information shared with you: ZzHolet, Veruca",
-        "The SEN Team has shared the Annual Review PRE Information with you for Veruca ZzHolet. "
-        "You can find it on the EHCP Reviews tab.",
-        sender=officer, person=children[4], form_key="annual-review-pre-information",
-        tab="review")
-    messages.send_message(
-        senco, "returned", "Form returned: zzRoberts, zzEbony",
-        "The Secondary Education Request for EHCP Assessment for zzEbony zzRoberts has been "
-        "returned to you.\n\nReason: the Parental Consent form is not signed. Please attach a "
-        "signed copy and submit the form again.",
-        sender=officer, person=children[1], form_key="secondary-request", tab="request")
+    ebony, poppy, veruca, arlo = children[1], children[2], children[4], children[5]
+    advice.request_advice(arlo, officer=officer, registry=registry, form_key="early-years-request",
+                          recipient_id=senco.id, today=today)
+    asked = today - dt.timedelta(days=45)  # asked six weeks ago: due 3 days ago, now overdue
+    advice.request_advice(poppy, officer=officer, registry=registry,
+                          form_key="e7-other-professionals", recipient_id=senco.id, today=asked)
+    advice.send_due_reminders(today)
+    psychologist = User.get(User.email == "psychologist@demo.example")
+    links.link(veruca, psychologist, how="sen-team", linked_by=officer)
+    pre = _submitted(psychologist, veruca, "annual-review-pre-information", {
+        "meeting_notes": "Zz demonstration: Veruca has settled well and attends every day."})
+    review.decide(pre, officer=officer, decision="accepted", reason="", version=pre.version)
+    sharing.share(veruca, officer=officer, recipient_ids=[senco.id], instance=pre)
+    request = _submitted(senco, ebony, "secondary-request", {
+        "reason": "Zz demonstration: zzEbony needs more help than the school can give."})
+    review.decide(request, officer=officer, decision="returned", version=request.version,
+                  reason="The Parental Consent form is not signed. Please attach a signed copy "
+                         "and submit the form again.")
+
+
+def _submitted(author, person, form_key, notes):
+    """A form ``author`` sent in (round 1 kept, as instances.submit keeps it), with the child's
+    details and a line of demonstration text in its first text step."""
+    form = current_app.extensions["forms"].get(form_key)
+    profile = WorkProfile.get_or_none(WorkProfile.user == author)
+    answers = {}
+    for step in form.steps:
+        if step.kind == "work_profile" and profile is not None:
+            answers[step.key] = {"work_profile_id": profile.id}
+        elif step.kind == "child_details":
+            answers[step.key] = {"forename": person.forename, "surname": person.surname,
+                                 "gender": person.gender,
+                                 "date_of_birth": person.date_of_birth.isoformat()}
+        elif not answers.get("_text") and any(f.type == "textarea" for f in step.fields):
+            field = next(f for f in step.fields if f.type == "textarea")
+            answers[step.key] = {field.name: next(iter(notes.values()))}
+            answers["_text"] = True
+    answers.pop("_text", None)
+    now = utcnow()
+    instance = FormInstance.create(person=person, form_key=form_key, schema_version=form.version,
+                                   author=author, work_profile=profile, status="submitted",
+                                   answers=answers, submitted_at=now, updated_at=now)
+    Submission.create(instance=instance, round=1, answers=answers,
+                      schema_version=form.version, work_profile=profile, submitted_by=author,
+                      submitted_at=now)
+    return instance
 
 
 def _cases(officer, officer2):

@@ -5,9 +5,10 @@ import datetime as dt
 from peewee import Case as SQLCase, fn
 
 import models
-from models import AdviceRequest, Case, Person, User
-from services.cases import statutory
+from models import AdviceRequest, Case, Message, Person, User
+from services.cases import caseload, statutory
 from services.cases.caseload import WEEK
+from services.forms import review
 
 
 def _days_between(later, earlier):
@@ -57,4 +58,36 @@ def dashboard(today, *, listed=10):
         "plans_on_time": plans_on_time,
         "plans_percent": round(100 * plans_on_time / plans_total) if plans_total else None,
         "since": since,
+    }
+
+
+# --- The officer's home: the work waiting, as tiles that open the filtered lists ----------------
+
+def _caseload_count(me, today, **filters):
+    """How many cases the caseload shows under ``filters`` (the same WHERE as the caseload, so a
+    tile's number is the length of the list it links to)."""
+    where = caseload._caseload_where(me, caseload.CaseloadFilters(**filters), today)
+    return Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
+
+
+def officer_home(me, today, *, listed=10):
+    """The counts on an officer's home page and the statutory deadlines due this week."""
+    due_week = caseload._caseload_where(me, caseload.CaseloadFilters(due="week"), today)
+    rows = list(Case.select(Case, Person).join(Person, on=(Case.person == Person.id),
+                                               attr="person")
+                .where(due_week).order_by(Case.next_deadline, Person.surname, Person.id)
+                .limit(listed))
+    for case in rows:
+        case.deadline = statutory.stored_deadline(case)
+    inbox = list(Message.select(Message, Person)
+                 .join(Person, on=(Message.person == Person.id), attr="person")
+                 .where((Message.recipient == me) & (Message.kind == "new-request"))
+                 .order_by(Message.created_at.desc(), Message.id.desc()).limit(listed))
+    return {
+        "awaiting_review": review.review_queue(per_page=1).total,  # the queue's own count
+        "due_week": _caseload_count(me, today, due="week"),
+        "overdue": _caseload_count(me, today, due="overdue"),
+        "requests": _caseload_count(me, today, phase="request"),
+        "due_rows": rows,
+        "new_requests": inbox,
     }

@@ -17,7 +17,7 @@ import models
 from models import Document
 from services import audit
 from services.cases import events, statutory
-from services.casework import advice, sharing
+from services.casework import advice, notices, sharing
 from services.forms import uploads
 from services.kernel import paging
 
@@ -95,6 +95,7 @@ def _record_plan(officer, person, kind, document, today, early_reason, ip):
     if found:
         key = "early_reason" if "early_reason" in found else "kind"
         raise DocumentProblem({key: next(iter(found.values()))})
+    notices.event_recorded(_event, officer, ip=ip)
 
 
 def upload(person, *, officer, kind, title, filename, stream, issue=False, upload_dir, max_bytes,
@@ -136,6 +137,32 @@ def upload(person, *, officer, kind, title, filename, stream, issue=False, uploa
             os.replace(temp, directory / stored_name)
     except BaseException:
         temp.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def store_generated(person, *, officer, kind, title, filename, data, upload_dir, issued_on=None,
+                    content_type="application/pdf", ip="") -> Document:
+    """Store bytes the portal made itself (a decision letter rendered as PDF) as a document on the
+    case. Inside the caller's transaction; the file is written before the row commits and removed
+    again if the transaction fails before it is committed here."""
+    label, tab, _accept = KINDS[kind]
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(24)
+    path = directory / stored_name
+    path.write_bytes(data)
+    try:
+        with models.db.atomic():
+            document = Document.create(
+                person=person, kind=kind, tab=tab, title=(title or label)[:MAX_TITLE],
+                filename=uploads.clean_filename(filename), stored_name=stored_name,
+                content_type=content_type, size=len(data), issued_on=issued_on,
+                uploaded_by=officer)
+            audit.record("document-generated", user=officer, ip=ip, object_type="document",
+                         object_id=document.id, person_id=person.id, kind=kind)
+    except BaseException:
+        path.unlink(missing_ok=True)
         raise
     return document
 

@@ -23,6 +23,9 @@ KINDS = {
     "shared": "Information shared with you",
     "returned": "Form returned",
     "general": "Message",
+    "new-request": "New request for assessment",
+    "decision": "Decision letter",
+    "accepted": "Request accepted",
 }
 PAGE_SIZE = 20
 
@@ -38,12 +41,24 @@ def form_title(form_key):
         return form_key
 
 
+def portal_name(user) -> str:
+    """What the reader calls this portal: families use the Citizen Portal, everyone else the
+    council's professional portal ("Stockton Citizen Portal", "Stockton Professional Portal")."""
+    council = current_council()
+    name = (council.get("citizen_portal_name") or "Citizen Portal" if user.role == "citizen"
+            else council.get("portal_name") or "SEND Portal")
+    return f"{council.get('short_name', '')} {name}".strip()
+
+
 def send_message(recipient, kind, subject, body, *, sender=None, person=None, form_key=None,
-                 due_date=None, tab=None):
+                 due_date=None, tab=None, headline=None, link=None, email=True):
     """Write a message to ``recipient`` and queue the "you have a new message" email.
 
     Call inside the caller's transaction (``models.db.atomic()``): a rolled-back change sends
-    nothing. ``tab`` is where "Go to form" lands (defaults to the form's own tab).
+    nothing. ``tab`` is where "Go to form" lands (defaults to the form's own tab). ``headline``
+    says what happened without naming the child (the email's subject and first line); ``link``
+    is where the email leads (default: the message itself). ``email=False`` writes the message
+    only (the team inbox: the team's mailbox is told once instead).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
@@ -55,10 +70,13 @@ def send_message(recipient, kind, subject, body, *, sender=None, person=None, fo
     message = Message.create(recipient=recipient, sender=sender, person=person, kind=kind,
                              subject=subject[:300], body=body, form_key=form_key,
                              due_date=due_date, tab=tab)
-    mail.queue(recipient.email, "new-message", "You have a new message", kind="new-message",
-               council=current_council(), kind_label=KINDS[kind],
-               initials=_initials(person), form_title=form_title(form_key),
-               due_date=due_date, link=absolute_url("messages.show", message_id=message.id))
+    if email:
+        mail.queue(recipient.email, "new-message", headline or "You have a new message",
+                   kind="new-message", council=current_council(), kind_label=KINDS[kind],
+                   initials=_initials(person), form_title=form_title(form_key),
+                   due_date=due_date, headline=headline, portal_name=portal_name(recipient),
+                   family=recipient.role == "citizen",
+                   link=link or absolute_url("messages.show", message_id=message.id))
     return message
 
 

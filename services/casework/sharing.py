@@ -16,9 +16,12 @@ from flask import current_app
 import models
 from models import Document, FormInstance, Share, User
 from services import audit
+from services.cases import statutory
+from services.cases.windows import COMMENTS_FORM
 from services.casework import advice, messages
 from services.forms import instances as form_instances
-from services.kernel import paging, vocab
+from services.kernel import clock, paging, vocab
+from services.kernel.council import absolute_url, current_council
 
 
 class SharingProblem(Exception):
@@ -127,6 +130,9 @@ def share(person, *, officer, recipient_ids, instance=None, document=None, round
         for user in new:
             rows.append(Share.create(person=person, recipient=user, instance=instance,
                                      document=document, round=number, shared_by=officer))
+            if user.role == "citizen":
+                tell_family(user, person, title, officer=officer, form_key=form_key, tab=tab)
+                continue
             where = tab_names.get(tab or _form_tab(form_key), "")
             messages.send_message(
                 user, "shared", f"Information shared with you: {advice.list_name(person)}",
@@ -154,9 +160,73 @@ def share_with_parents(person, document, *, officer) -> list[User]:
     parents = [u for u in advice.parties(person) if u.role == "citizen" and u.id not in have]
     for user in parents:
         Share.create(person=person, recipient=user, document=document, shared_by=officer)
-        messages.send_message(
-            user, "shared", f"Information shared with you: {advice.list_name(person)}",
-            f"The {advice._team()} has shared the {document.title} with you for "
-            f"{person.full_name}. You can find it on the {vocab.TABS.get(document.tab, '')} tab.",
-            sender=officer, person=person, tab=document.tab)
+        if document.kind == "draft-plan":
+            tell_family_draft(user, person, document.issued_on or clock.uk_today(),
+                              officer=officer, document=document)
+        else:
+            tell_family(user, person, document.title, officer=officer, tab=document.tab)
     return parents
+
+
+def give_document(person, document, users, *, officer) -> list[User]:
+    """Share a document the portal made (a decision letter) with ``users`` — only those linked to
+    the child now, and only once each — without a message (the caller says what happened).
+    Inside the caller's transaction; returns who got it."""
+    linked = {u.id for u in advice.parties(person)}
+    have = {u.id for u in shared_with(document=document)}
+    given = []
+    for user in users:
+        if user.id in linked and user.id not in have:
+            Share.create(person=person, recipient=user, document=document, shared_by=officer)
+            have.add(user.id)
+            given.append(user)
+    return given
+
+
+# --- What families are told: family words (no tabs), what changed, where, by when -----------------
+
+def day_month(day) -> str:
+    """3 March (a deadline in a subject line)."""
+    return f"{day.day} {day:%B}"
+
+
+def family_link(person, anchor="shared-with-you") -> str:
+    """Straight to the child's page in the Citizen Portal, at the part that changed."""
+    return absolute_url("citizen.child", person_id=person.id) + f"#{anchor}"
+
+
+def tell_family(user, person, title, *, officer=None, form_key=None, tab=None, subject=None,
+                headline=None, lead=None, kind="shared"):
+    """Tell a parent or young person that ``title`` about ``person`` is now theirs to read."""
+    council = current_council()
+    link = family_link(person)
+    lead = lead or f"{council['name']} has shared the {title} about {person.full_name} with you."
+    messages.send_message(
+        user, kind, subject or f"{title} for {person.forename}: shared with you",
+        f"{lead}\n\nYou can read it under \"Shared with you\" on {person.forename}'s page in "
+        f"the {messages.portal_name(user)}:\n{link}\n\nIf you have a question, call the "
+        f"{council.get('team_name', 'SEN Team')} on {council.get('phone', '')}.",
+        sender=officer, person=person, form_key=form_key, tab=tab, link=link,
+        headline=headline or f"{title} shared with you")
+
+
+def tell_family_draft(user, person, issued_on, *, officer=None, document=None):
+    """The draft plan: what it is, the date comments are due (15 days) and the comments form."""
+    council = current_council()
+    due = issued_on + statutory.COMMENT_WINDOW
+    when = day_month(due)
+    link = family_link(person, "forms-to-fill-in")
+    where = ("It is under \"Shared with you\" on " if document is not None else
+             "We have sent it to you. You can reply on ")
+    messages.send_message(
+        user, "shared", f"Draft EHC plan for {person.forename}: comments due by {when}",
+        f"{council['name']} has issued the draft Education, Health and Care plan for "
+        f"{person.full_name}.\n\nYour comments on the draft plan are due by "
+        f"{clock.long_date(due)}. Please also tell us which school or setting you would like "
+        f"named in the plan.\n\n{where}{person.forename}'s page in the "
+        f"{messages.portal_name(user)}, where you can fill in the form "
+        f"\"{messages.form_title(COMMENTS_FORM)}\":\n{link}\n\nIf you have no comments, "
+        "please tell us: call the "
+        f"{council.get('team_name', 'SEN Team')} on {council.get('phone', '')}.",
+        sender=officer, person=person, form_key=COMMENTS_FORM, due_date=due, link=link,
+        headline=f"Draft EHC plan: your comments are due by {when}")

@@ -80,7 +80,8 @@ def test_issuing_the_draft_starts_the_comment_window_and_shares_it_with_parents(
     [message] = cw.messages_to(cw.parent, "shared")
     assert "Draft EHC Plan" in message.body and message.tab == "plan"
     assert cw.messages_to(cw.pro, "shared") == []  # professionals are not parents
-    assert any("Information shared" in e.text_body for e in cw.emails_to(cw.parent))
+    # Family words: what happened and the deadline (tests/http/test_case_notices.py)
+    assert any("your comments are due by" in e.subject for e in cw.emails_to(cw.parent))
     page = html(cw.get(f"/team/people/{cw.child.id}"))
     assert "Issued" in page and 'id="comment-window"' in page
 
@@ -121,7 +122,8 @@ def test_final_plan_sets_final_plan_issued(cw):
         case = Case.get(Case.person == cw.child)
         assert case.final_plan_issued == uk_today()
         assert statutory.comment_window(case, uk_today()) == (False, None)
-        assert Share.select().where(Share.recipient == cw.parent).count() == 2
+        # The draft, the final plan and the final plan's covering letter (notices.py)
+        assert Share.select().where(Share.recipient == cw.parent).count() == 3
 
 
 @pytest.mark.parametrize("kind, filename, content, message", [

@@ -49,10 +49,13 @@ def test_share_an_accepted_form(cw):
     shares = _shares(cw)
     assert {s.recipient_id for s in shares} == {cw.parent.id, colleague.id}
     assert all(s.instance_id == instance_id and s.shared_by_id == cw.officer.id for s in shares)
-    [message] = cw.messages_to(cw.parent, "shared")
+    [message] = cw.messages_to(colleague, "shared")
     assert message.subject == "Information shared with you: Zzthompson, Zzpoppy"
     assert "has shared the Generic File Upload Manager with you" in message.body
     assert message.form_key == "generic-file-upload" and message.tab == "assessment"
+    [family] = cw.messages_to(cw.parent, "shared")  # family words (tests/http/test_case_notices.py)
+    assert family.subject == "Generic File Upload Manager for Zzpoppy: shared with you"
+    assert "has shared the Generic File Upload Manager about Zzpoppy Zzthompson" in family.body
     assert any("Information shared with you" in e.text_body for e in cw.emails_to(colleague))
     # The case page lists who has it.
     text = html(cw.get(f"/team/people/{cw.child.id}"))
