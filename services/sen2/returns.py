@@ -60,13 +60,14 @@ def in_scope(s, census):
 def children(census):
     """Every child in the return for ``census``, in surname order."""
     found = []
-    for case in Case.select(Case, Person).join(Person).order_by(Person.surname, Person.forename,
-                                                                 Person.id):
+    for case in Case.select(Case, Person).join(Person):
         events = [e for e in statutory.events_of(case) if e.on <= census]
         s = statutory.state(events)
         if in_scope(s, census):
             found.append(build_child(case.person, s, census))
-    return found
+    # Sorted here, not in SQL: SQLite and PostgreSQL collate case differently.
+    return sorted(found, key=lambda c: (c.person.surname.lower(), c.person.forename.lower(),
+                                        c.person.id))
 
 
 def build_child(person, s, census):

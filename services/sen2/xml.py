@@ -77,4 +77,4 @@ def build(census, *, now=None, lea=None):
 
 def to_bytes(root):
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
