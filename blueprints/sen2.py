@@ -1,9 +1,12 @@
 """The DfE SEN2 return: what officers fill in for it on a child's case (/team/sen2/people/<id>),
-the fix list before sending (/team/sen2/) and the XML itself (/team/sen2/return.xml).
+the fix list before sending (/team/sen2/), the XML itself (/team/sen2/return.xml) and the
+published figures for any date range (/team/sen2/figures, and as CSV).
 
 Officers only (others get 404), like every /team page. Rules live in ``services/sen2``.
 """
+import csv
 import datetime as dt
+import io
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
@@ -12,7 +15,7 @@ from blueprints.fields import read_date, typed_date
 from blueprints.web import access, client_ip, flash_success, render
 from services.cases import admin
 from services.kernel import clock
-from services.sen2 import codes, records, returns, xml
+from services.sen2 import codes, figures, records, returns, xml
 
 bp = Blueprint("sen2", __name__, url_prefix="/team/sen2")
 
@@ -60,9 +63,10 @@ def placements(person_id):
     values["setting_other"] = form.get("setting_other", "").strip()[:100]
     values.update(sen_unit=form.get("sen_unit") == "yes", resourced=form.get("resourced") == "yes")
     today = clock.uk_today()
-    entry, typed_entry, entry_error = read_date(form, "entry", "Entry date", today=today)
+    entry, typed_entry, entry_error = read_date(form, "entry", "Entry date", today=today,
+                                                future=None)
     leaving, typed_leaving, leaving_error = read_date(form, "leaving", "Leaving date",
-                                                      today=today, future=True)
+                                                      today=today, future=None)
     errors = {k: v for k, v in (("entry-day", entry_error), ("leaving-day", leaving_error)) if v}
     errors = errors or records.add_placement(me, child, values, entry, leaving, ip=client_ip())
     if not errors:
@@ -98,3 +102,41 @@ def download():
     body = xml.to_bytes(xml.build(census))
     return Response(body, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="sen2-{census.isoformat()}.xml"'})
+
+
+def _range():
+    """The date range asked for (GOV.UK date inputs ``from`` and ``to``): (start, end, typed, errors)."""
+    today = clock.uk_today()
+    start, end = figures.default_range(today)
+    if not request.args.get("from-year") and not request.args.get("to-year"):
+        return start, end, {"from": typed_date(start), "to": typed_date(end)}, {}
+    start, typed_from, from_error = read_date(request.args, "from", "The start date", today=today,
+                                              required=True, future=None)
+    end, typed_to, to_error = read_date(request.args, "to", "The end date", today=today,
+                                        required=True, future=None)
+    errors = {k: v for k, v in (("from-day", from_error), ("to-day", to_error)) if v}
+    if not errors and end < start:
+        errors["to-day"] = "The end date must be on or after the start date"
+    return start, end, {"from": typed_from, "to": typed_to}, errors
+
+
+@bp.route("/figures")
+@access("officer")
+def published_figures():
+    """The DfE's published measures for this council over a date range, each linked to its cases."""
+    start, end, typed, errors = _range()
+    found, ceased = figures.figures(start, end) if not errors else ({}, [])
+    return render("sen2/figures.html", start=start, end=end, typed=typed, errors=errors,
+                  found=found, ceased=ceased, status=422 if errors else 200)
+
+
+@bp.route("/figures.csv")
+@access("officer")
+def figures_csv():
+    start, end, _typed, errors = _range()
+    if errors:
+        return redirect(url_for("sen2.published_figures", **request.args), 303)
+    out = io.StringIO()
+    csv.writer(out).writerows(figures.csv_rows(*figures.figures(start, end)))
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="sen2-figures-{start}-to-{end}.csv"'})

@@ -67,11 +67,12 @@ def test_a_bad_upn_and_a_bad_code_are_shown_at_their_fields(app, client, officer
 def test_adding_and_removing_a_placement(app, client, officer, child):
     response = post(client, url(child, "/placements"), {
         "urn": "123456", "rank": "1", "entry-day": "1", "entry-month": "9", "entry-year": "2025",
-        "sen_unit": "yes"})
+        "leaving-day": "20", "leaving-month": "7", "leaving-year": "2026", "sen_unit": "yes"})
     assert response.status_code == 303
     with app.app_context():
         placement = Sen2Placement.get(Sen2Placement.person == child.id)
-        assert (placement.urn, placement.entry_date, placement.sen_unit) == ("123456", D(2025, 9, 1), True)
+        assert (placement.urn, placement.entry_date, placement.leaving_date, placement.sen_unit) == (
+            "123456", D(2025, 9, 1), D(2026, 7, 20), True)  # a leaving date may be in the future
     assert "URN 123456" in client.get(url(child)).get_data(as_text=True)
     assert post(client, url(child, "/placements"), {"remove": str(placement.id)}).status_code == 303
     with app.app_context():
