@@ -5,7 +5,7 @@ ethnicity code from their ethnicity, request source from who submitted the reque
 import models
 from models import FormInstance, Sen2Need, Sen2Placement, Sen2Record, utcnow
 from services import audit
-from services.cases import statutory
+from services.cases import rules, statutory
 from services.sen2 import checks, codes
 
 TEXTS = ("upn", "uln", "upn_unknown", "sex", "request_source", "cease_reason", "need_1", "need_2")
@@ -37,6 +37,7 @@ def values_of(person):
     needs = needs_of(person)
     values["need_1"], values["need_2"] = (needs + ["", ""])[:2]
     values["sex"] = values["sex"] or sex_of(person, record)
+    values["upn"] = values["upn"] or upn_of(person, record)
     return values
 
 
@@ -98,6 +99,24 @@ def remove_placement(actor, person, placement_id, *, ip=""):
 def sex_of(person, record=None):
     record = record or record_of(person)
     return record.sex or codes.SEX_FROM_GENDER.get(person.gender, "")
+
+
+def upn_of(person, record=None):
+    """The UPN an officer saved, else a valid one given in the child's request form (its child
+    details step asks for it), else ""."""
+    record = record or record_of(person)
+    if record.upn:
+        return record.upn
+    forms = (FormInstance.select().where((FormInstance.person == person.id)
+                                         & FormInstance.form_key.in_(rules.REQUEST_FORMS)
+                                         & FormInstance.submitted_at.is_null(False))
+             .order_by(FormInstance.submitted_at.desc()))
+    for instance in forms:
+        for step in (instance.answers or {}).values():
+            upn = codes.normalise(step.get("upn")) if isinstance(step, dict) else ""
+            if upn and not codes.upn_problem(upn):
+                return upn
+    return ""
 
 
 def ethnicity_of(person):

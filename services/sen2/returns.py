@@ -76,7 +76,7 @@ def build_child(person, s, census):
         ("Surname", person.surname), ("Forename", person.forename),
         ("PersonBirthDate", person.date_of_birth), ("Sex", records.sex_of(person, record) or None),
         ("Ethnicity", records.ethnicity_of(person) or None), ("PostCode", person.postcode or None),
-        ("UPN", record.upn or None), ("UniqueLearnerNumber", record.uln or None),
+        ("UPN", records.upn_of(person, record) or None), ("UniqueLearnerNumber", record.uln or None),
         ("UPNunknown", record.upn_unknown or None)])
     if s.request is not None:
         child.requests = _requests(person, record, s)

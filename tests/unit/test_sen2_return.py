@@ -122,6 +122,21 @@ def test_request_source_from_who_submitted_the_request(ctx):
     assert records.request_source(kid, Event({"how": "portal", "form": by_parent.id})) == "4"
 
 
+def test_the_upn_given_in_the_request_form_is_used(ctx):
+    parent = User.create(email="p@example.org", role="citizen", status="active")
+    kid = case(child(), PLAN)
+    FormInstance.create(person=kid, form_key="parent-request", schema_version=1, author=parent,
+                        status="submitted", submitted_at=dt.datetime(2026, 2, 2, 10),
+                        answers={"child": {"forename": "Zzpoppy", "upn": "r8012 0010 000a"}})
+    FormInstance.create(person=kid, form_key="parent-request", schema_version=1, author=parent,
+                        status="submitted", submitted_at=dt.datetime(2026, 2, 3, 10),
+                        answers={"child": {"upn": "G801200100001"}})  # a wrong check letter
+    assert dict(modules(kid).person_fields)["UPN"] == "R80120010000A"
+    assert records.values_of(kid)["upn"] == "R80120010000A"
+    Sen2Record.create(person=kid, upn="F801200100001")
+    assert dict(modules(kid).person_fields)["UPN"] == "F801200100001"  # the officer's wins
+
+
 def test_the_xml_follows_the_schema_and_the_nesting(ctx):
     poppy = case(child(), PLAN)
     details(poppy)
