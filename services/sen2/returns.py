@@ -160,6 +160,7 @@ def problems(child, duplicates=()):
     if child.requests and not requests.get("RequestSource"):
         found.append("Request source is missing (the request did not come through the portal)")
     found += _order_problems(child)
+    found += _code_problems(child)
     if child.active_plans is not None:
         if not child.placement_detail:
             found.append("The active plan has no placement")
@@ -188,6 +189,21 @@ def _order_problems(child):
         if p["EntryDate"] and p["LeavingDate"] and p["LeavingDate"] < p["EntryDate"]:
             found.append("A placement's leaving date is before its entry date")
     return found
+
+
+CODED = {"Sex": "sex", "Ethnicity": "ethnicity", "UPNunknown": "upn_unknown",
+         "RequestSource": "request_source", "RequestOutcome": "request_outcome",
+         "AssessmentOutcome": "assessment_outcome", "CeaseReason": "cease_reason",
+         "SENSetting": "sen_setting", "SENtype": "sen_type"}
+
+
+def _code_problems(child):
+    """Codes outside the DfE's lists (saved before a list changed, or written around the page)."""
+    modules = [child.person_fields, child.requests, child.assessment or [], child.named_plan or [],
+               *child.plan_detail, *child.placement_detail, *child.sen_need]
+    return [f"{name} {value!r} is not in the DfE's list" for fields in modules
+            for name, value in fields
+            if name in CODED and value is not None and value not in codes.CODES[CODED[name]]]
 
 
 def duplicates(found):

@@ -212,3 +212,12 @@ def test_duplicates_and_dates_out_of_order(ctx):
     Sen2Placement.create(person=one, urn="654321", rank=2, entry_date=D(2026, 9, 1),
                          leaving_date=D(2026, 8, 1))
     assert "A placement's leaving date is before its entry date" in problems_of(one)
+
+
+def test_codes_outside_the_lists(ctx):
+    bad, good = case(child("Zzbad"), PLAN), case(child("Zzgood"), PLAN)
+    details(bad, upn="R80120010000A", sex="X"), details(good)
+    Sen2Need.update(code="ADHD").where(Sen2Need.person == bad.id).execute()
+    assert problems_of(bad) == ["Sex 'X' is not in the DfE's list",
+                                "SENtype 'ADHD' is not in the DfE's list"]
+    assert problems_of(good) == []
