@@ -221,3 +221,19 @@ def test_codes_outside_the_lists(ctx):
     assert problems_of(bad) == ["Sex 'X' is not in the DfE's list",
                                 "SENtype 'ADHD' is not in the DfE's list"]
     assert problems_of(good) == []
+
+
+def test_dates_out_of_order_in_the_modules():
+    # Events cannot be recorded out of order, but a corrected event can leave the plan's start
+    # before the decision; the check reads the modules themselves.
+    person = Person(forename="Zzx", surname="Zzy", date_of_birth=D(2015, 1, 1))
+    good = returns.Child(person=person, state=None, person_fields=[],
+                         requests=[("ReceivedDate", D(2026, 1, 5)), ("RequestOutcomeDate", D(2026, 2, 2))],
+                         assessment=[("AssessmentOutcomeDate", D(2026, 4, 6))],
+                         named_plan=[("StartDate", D(2026, 5, 4)), ("CeaseDate", None)])
+    assert returns._order_problems(good) == []
+    bad = returns.Child(person=person, state=None, person_fields=[],
+                        requests=good.requests, assessment=good.assessment,
+                        named_plan=[("StartDate", D(2026, 3, 2)), ("CeaseDate", None)])
+    assert returns._order_problems(bad) == [
+        "The plan start (2026-03-02) is before the decision whether to issue (2026-04-06)"]
