@@ -533,11 +533,59 @@ class KeptAnswers(BaseModel):
         indexes = ((("instance", "user", "step_key"), True),)
 
 
+class Sen2Record(BaseModel):
+    """What the DfE's SEN2 return needs about a child that the case events do not hold
+    (services/sen2): identifiers, sex, request source when no portal form tells it, the
+    mediation and tribunal flags and the named plan's details. One row per child, made on first save."""
+    person = ForeignKeyField(Person, backref="sen2_records", unique=True, on_delete="CASCADE")
+    upn = CharField(max_length=13, default="")
+    uln = CharField(max_length=10, default="")
+    upn_unknown = CharField(max_length=4, default="")  # UN1..UN5 when there is no UPN
+    sex = CharField(max_length=1, default="")  # M | F | U
+    request_source = CharField(max_length=1, default="")  # 1-5; "" = from the request event
+    request_mediation = BooleanField(default=False)
+    request_tribunal = BooleanField(default=False)
+    assessment_mediation = BooleanField(default=False)
+    assessment_tribunal = BooleanField(default=False)
+    personal_budget = BooleanField(default=False)
+    organised_arrangements = BooleanField(default=False)
+    direct_payments = BooleanField(default=False)
+    cease_reason = CharField(max_length=1, default="")  # 1-9 (the DfE's CeaseReason)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Sen2Placement(BaseModel):
+    """A setting named in the child's plan (SEN2 PlacementDetail): a school by URN or UKPRN, or
+    a SENSetting code where no establishment is named."""
+    person = ForeignKeyField(Person, backref="sen2_placements", on_delete="CASCADE")
+    urn = CharField(max_length=6, default="")
+    ukprn = CharField(max_length=8, default="")
+    setting = CharField(max_length=4, default="")  # OLA|OPA|EHE|EYP|OTH|NEET|NIEC|NIEO
+    setting_other = CharField(max_length=100, default="")
+    rank = IntegerField(default=1)
+    entry_date = DateField(null=True)
+    leaving_date = DateField(null=True)
+    sen_unit = BooleanField(default=False)
+    resourced = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Sen2Need(BaseModel):
+    """One of the child's special educational needs, ranked (1 = primary), as SEN2 SENneed."""
+    person = ForeignKeyField(Person, backref="sen2_needs", on_delete="CASCADE")
+    code = CharField(max_length=4)  # SPLD|MLD|SLD|PMLD|SEMH|SLCN|HI|VI|MSI|PD|ASD|DS|OTH
+    rank = IntegerField()
+
+    class Meta:
+        indexes = ((("person", "rank"), True),)
+
+
 ALL_MODELS = [
     Organisation, User, WorkProfile, UserSession, SignInAttempt, OneTimeCode, Throttle,
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
     Submission, Message, Case, CaseEvent, AdviceRequest, Document, Share, FormReview, DraftAccess,
-    ReferenceCode, SignInLock, RegistrationDraft, KeptAnswers,
+    ReferenceCode, SignInLock, RegistrationDraft, KeptAnswers, Sen2Record, Sen2Placement,
+    Sen2Need,
 ]
 
 

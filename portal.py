@@ -20,8 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, organisations, people, team,
-    web,
+    account, auth, casework, citizen, forms, health, home, messages, organisations, people, sen2,
+    team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -30,6 +30,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
+from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("portal")
@@ -159,7 +160,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health)
+              health, sen2)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -245,3 +246,16 @@ def _register_cli(app: Flask) -> None:
         sent = advice.send_due_reminders(day)
         mail.deliver_pending(app)  # the emails go now rather than at the next send-mail run
         click.echo(f"Sent {sent} reminder{'' if sent == 1 else 's'}.")
+
+    @app.cli.command("sen2")
+    @click.option("--census", required=True, metavar="YYYY-MM-DD", help="The census date.")
+    @click.argument("out", type=click.Path(dir_okay=False, writable=True))
+    def sen2_return(census, out):
+        """Write the DfE SEN2 return for a census date to OUT (an XML file)."""
+        try:
+            day = dt.date.fromisoformat(census)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--census") from None
+        root = sen2_xml.build(day)
+        Path(out).write_bytes(sen2_xml.to_bytes(root))
+        click.echo(f"Wrote {len(root.find('Persons'))} children to {out}.")

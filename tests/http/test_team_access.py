@@ -7,7 +7,7 @@ from models import CaseEvent, Link, Person, User
 from tests.helpers import csrf_from
 from tests.http.team_helpers import case_for, person
 
-TEAM_AREAS = ("team.", "organisations.")  # blueprints under /team
+TEAM_AREAS = ("team.", "organisations.", "sen2.")  # blueprints under /team
 
 
 @pytest.fixture

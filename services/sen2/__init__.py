@@ -1,0 +1,1 @@
+"""The DfE SEN2 return (docs/decisions.md "SEN2 return")."""
