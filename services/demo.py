@@ -9,6 +9,7 @@ import models
 from models import (Case, FormInstance, Link, Organisation, Person, Submission, User,
                     WorkProfile, utcnow)
 from services.cases import events
+from services.sen2 import demo as sen2_demo
 from services.casework import advice, documents, sharing
 from services.forms import pdf, review
 from services.identity import accounts, secrets_at_rest
@@ -90,6 +91,7 @@ def build(app, only_if_empty=False):
                              method="email")
             _cases(officer, officer2)
             _families_and_casework(app, officer)
+            sen2_demo.add_details()
     return sign_ins(app)
 
 
