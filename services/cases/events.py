@@ -69,6 +69,8 @@ def _needs(s, kind):
                          else None),
         "plan-ceased": None if plan_live else "There is no EHC plan to cease",
         "transfer-out": None if plan_live else "There is no EHC plan to transfer",
+        "request-withdrawn": (None if round_live and s.final is None else
+                              "There is no request being dealt with to close"),
         "transfer-in": ("This child already has an EHC plan here" if plan_live else
                         "A request is being dealt with: finish it first" if round_live else None),
         "exception": (None if s.request is not None and s.final is None and round_live else
@@ -94,6 +96,7 @@ def _earliest(s, kind):
         "plan-ceased": (s.final, "the final plan"),
         "transfer-out": (s.final, "the final plan"),
         "exception": (s.request, "the date the request was received"),
+        "request-withdrawn": (s.request, "the date the request was received"),
     }
     event, words = before.get(kind, (None, ""))
     return (event.on, words) if event is not None else (None, "")
@@ -358,9 +361,12 @@ def convert_legacy(case, today=None):
             add(kind, min(later) if later else max([e.on for e in made] + [estimated]),
                 "yes" if kind.endswith("decision") else "", estimated=True)
     if case.phase == "closed" and not ({"plan-ceased", "transfer-out"} & kinds):
+        closed_on = max([e.on for e in made] + [estimated])
+        why = {"estimated": True, "reason": "Closed before the portal recorded why"}
         if "final-plan" in kinds:
-            add("plan-ceased", max([e.on for e in made] + [estimated]), estimated=True,
-                reason="Closed before the portal recorded why")
+            add("plan-ceased", closed_on, **why)
+        elif made and "no" not in (case.decision_to_assess, case.decision_to_issue):
+            add("request-withdrawn", closed_on, **why)
     process = [k.key for k in rules.KINDS]
     with models.db.atomic():
         now = utcnow()

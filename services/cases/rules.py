@@ -36,6 +36,7 @@ KINDS = (
     Kind("amendment-proposed", "Proposed amendments (draft amended plan) issued"),
     Kind("amended-plan", "Final amended EHC plan issued"),
     Kind("plan-ceased", "EHC plan ceased", needs_reason=True),
+    Kind("request-withdrawn", "Request withdrawn (closed before a decision)", needs_reason=True),
     Kind("transfer-in", "EHC plan transferred in from another council"),
     Kind("transfer-out", "EHC plan transferred out to another council", needs_reason=True),
     Kind("exception", "Exception to the 20-week time limit",

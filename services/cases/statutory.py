@@ -83,6 +83,7 @@ class State:
     amended: CaseEvent | None = None
     amended_plans: list = field(default_factory=list)
     ended: CaseEvent | None = None  # plan ceased or transferred out
+    withdrawn: CaseEvent | None = None  # the request closed before a decision
     exceptions: list = field(default_factory=list)  # in this request round
 
     @property
@@ -91,6 +92,8 @@ class State:
             return "closed"
         if self.plan_start is not None:
             return "review"
+        if self.withdrawn is not None:
+            return "closed"
         if self.assess is not None and self.assess.outcome == "no":
             return "closed"
         if self.issue is not None:
@@ -141,6 +144,8 @@ def state(events):
         elif kind == "amended-plan":
             s.amended = event
             s.amended_plans.append(event)
+        elif kind == "request-withdrawn":
+            s.withdrawn = event
         elif kind in ("plan-ceased", "transfer-out"):
             s.ended = event
         elif kind == "exception":

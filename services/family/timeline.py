@@ -36,6 +36,8 @@ STAGES = {
     "not-issued": "The council decided not to issue an EHC plan after the assessment. The decision "
                   "letter explains why, and how to ask for mediation or appeal.",
     "ceased": "{name}'s EHC plan has ended. The letter the council sent explains why.",
+    "withdrawn": "The request for an EHC needs assessment was closed before a decision was made. "
+                 "Contact the {team} if you want to ask again.",
     "transferred": "{name}'s EHC plan has moved to another council.",
     "review": "{name} has an EHC plan. It is reviewed at least once a year.",
     "closed": "The {team} has closed this case.",
@@ -56,6 +58,8 @@ def _closed_why(case):
     s = statutory.case_state(case)
     if s.ended is not None:
         return "ceased" if s.ended.kind == "plan-ceased" else "transferred"
+    if s.withdrawn is not None:
+        return "withdrawn"
     if s.assess is not None and s.assess.outcome == "no":
         return "not-assessed"
     if s.issue is not None and s.issue.outcome == "no":

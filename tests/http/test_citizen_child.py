@@ -83,7 +83,7 @@ def test_the_timeline_after_a_draft_plan_shows_the_comment_window(family):
     html = _html(family.client_for(family.parent).get(f"/family/children/{family.child.id}"))
     closes = TODAY + dt.timedelta(days=12)
     assert f"You can send your comments on the draft plan until {long_date(closes)} (due in 12 days)." in html
-    assert "The council is writing Zzpoppy&#39;s EHC plan." in html
+    assert "The council has sent you the draft EHC plan." in html
     assert "decided to carry out an EHC needs assessment" in html
     assert "The council sent you the draft EHC plan on" in html
     assert f"Send your comments by {long_date(closes)} (due in 12 days)" in html

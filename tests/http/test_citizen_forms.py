@@ -7,7 +7,8 @@ import re
 import pytest
 
 import models
-from models import Case, FormInstance, Link, Person
+from models import CaseEvent, FormInstance, Link, Person
+from services.cases import events
 from tests.helpers import csrf_from
 from tests.http.family_helpers import TODAY
 
@@ -173,8 +174,9 @@ def test_comments_after_the_window_are_refused_on_start_and_on_submit(family):
     case = _open_window(family)
     client = family.client_for(family.parent)
     instance_id = _instance_id(_start(family, client, "draft-plan-comments"))
-    with family.app.app_context():  # the window closes while the parent is writing
-        Case.update(draft_plan_issued=TODAY - dt.timedelta(days=16)).where(Case.id == case.id).execute()
+    with family.app.app_context():  # the officer corrects the draft's date: the window has closed
+        draft = CaseEvent.get((CaseEvent.case == case.id) & (CaseEvent.kind == "draft-plan"))
+        assert events.change(family.officer, draft, on=TODAY - dt.timedelta(days=16)) == {}
     refused = _fill(family, client, instance_id)
     html = _html(refused)
     assert refused.status_code == 422
@@ -186,9 +188,11 @@ def test_comments_after_the_window_are_refused_on_start_and_on_submit(family):
 
 
 def test_comments_after_the_final_plan_are_refused(family):
-    case = _open_window(family, days_ago=5)
+    _open_window(family, days_ago=5)
     with family.app.app_context():
-        Case.update(final_plan_issued=TODAY).where(Case.id == case.id).execute()
+        _event, found = events.record(family.officer, family.child, "final-plan", TODAY,
+                                      detail={"early_reason": "The family agreed in writing"})
+        assert not found
     response = _start(family, family.client_for(family.parent), "draft-plan-comments")
     assert response.status_code == 422 and "final EHC plan has been issued" in _html(response)
 

@@ -11,11 +11,25 @@ def test_demo_builds_once_and_prints_the_sign_ins(app):
         assert email in result.output
     with app.app_context():
         assert User.select().count() >= 6
-        assert Case.select().count() >= 5
+        assert Case.select().count() >= 6
         draft = Document.get(Document.kind == "draft-plan")
         assert Share.select().where(Share.document == draft).count() == 1
         assert all(u.email.endswith("@demo.example") for u in User.select())
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "Demo sign-ins" in again.output
     with app.app_context():
-        assert Case.select().count() == 5  # nothing added twice
+        assert Case.select().count() == 6  # nothing added twice
+
+
+def test_demo_cases_are_in_every_phase_and_built_from_events(app):
+    assert app.test_cli_runner().invoke(args=["demo", "--if-empty"]).exit_code == 0
+    from models import CaseEvent
+    from services.cases import statutory
+    with app.app_context():
+        cases = list(Case.select())
+        assert {c.phase for c in cases} == {"request", "assessment", "plan", "review", "closed"}
+        for case in cases:
+            case_events = statutory.events_of(case)
+            assert case_events and statutory.case_state(case).phase == case.phase
+            assert all(e.detail.get("how") != "upgrade" for e in case_events)
+        assert CaseEvent.select().where(CaseEvent.kind == "draft-plan").count() == 2  # Veruca, zzEbony

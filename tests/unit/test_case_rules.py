@@ -179,6 +179,8 @@ def test_add_months(start, months, expected):
     ((*PLAN, ev("final-plan", REQUEST + W(20)), ev("plan-ceased", D(2027, 1, 1), reason="x")),
      "closed"),
     ((ev("transfer-in", REQUEST),), "review"),
+    ((ev("request", REQUEST), ev("request-withdrawn", REQUEST + W(2), reason="Family moved")),
+     "closed"),
     ((ev("transfer-in", REQUEST), ev("transfer-out", REQUEST + W(30), reason="Zz Council")),
      "closed"),
 ])
@@ -230,7 +232,8 @@ def test_a_final_plan_inside_the_window_is_allowed_with_a_response_or_a_reason()
 def test_what_can_come_next():
     kinds = lambda steps: [k.key for k in events.available_kinds(case(*steps))]  # noqa: E731
     assert kinds(()) == ["request", "transfer-in"]
-    assert kinds((ev("request", REQUEST),)) == ["assess-decision", "exception"]
+    assert kinds((ev("request", REQUEST),)) == ["assess-decision", "request-withdrawn",
+                                                "exception"]
     assert "final-plan" in kinds(PLAN) and "family-response" in kinds(PLAN)
     assert kinds((*PLAN, ev("final-plan", REQUEST + W(20)))) == [
         "review-meeting", "amendment-proposed", "plan-ceased", "transfer-out"]
