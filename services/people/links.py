@@ -91,7 +91,8 @@ def link_account(officer, person, email, kind, *, ip=""):
             user, "general", f"You have been linked to {person.full_name}",
             f"The {team_name()} has linked you to "
             f"{person.full_name} (born {person.date_of_birth:%d/%m/%Y}). You can now see their "
-            "record under Special Educational Needs and Disabilities.",
+            + ("record under My children." if user.role == "citizen" else
+               "record under Special Educational Needs and Disabilities."),
             sender=officer, person=person)
         audit.record("person-linked", user=officer, ip=ip, object_type="link", object_id=row.id,
                      person_id=person.id, linked_user=user.display_name, email=user.email,

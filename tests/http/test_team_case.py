@@ -380,6 +380,8 @@ def test_link_a_parent_and_refuse_a_second_link(app, client, officer, poppy, mak
     assert post(client, url, {"kind": "parent", "email": parent.email}, page).status_code == 303
     with app.app_context():
         assert Link.get(Link.user == parent.id).how == "parent"
+        told = Message.get(Message.recipient == parent.id).body
+        assert "under My children" in told and "Special Educational Needs" not in told
     again = post(client, url, {"kind": "parent", "email": parent.email}, page)
     assert again.status_code == 422
     assert "Zzpam Zzparent is already linked to Zzpoppy Zzthompson" in again.get_data(True)
