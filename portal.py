@@ -246,6 +246,9 @@ def _register_cli(app: Flask) -> None:
         sent = advice.send_due_reminders(day)
         mail.deliver_pending(app)  # the emails go now rather than at the next send-mail run
         click.echo(f"Sent {sent} reminder{'' if sent == 1 else 's'}.")
+        changed = case_events.refresh_open_cases(day)
+        click.echo(f"Next deadlines brought up to date on {changed} case"
+                   f"{'' if changed == 1 else 's'}.")
 
     @app.cli.command("sen2")
     @click.option("--census", required=True, metavar="YYYY-MM-DD", help="The census date.")

@@ -305,6 +305,19 @@ def remove(actor, event, *, ip="", today=None):
     return None
 
 
+def refresh_open_cases(today=None):
+    """Re-project every case that is not closed (the daily `reminders` run does it): a deadline
+    that begins to apply with time — a phase transfer from 1 September — enters the caseload's
+    order. Returns how many cases' next deadline changed."""
+    changed = 0
+    for case in Case.select().where(Case.phase != "closed").iterator():
+        before = (case.next_deadline, case.next_step)
+        with models.db.atomic():
+            project(case, today)
+        changed += before != (case.next_deadline, case.next_step)
+    return changed
+
+
 def available_kinds(case):
     """The kinds that can be recorded next on ``case`` (for the officer's choices)."""
     s = statutory.case_state(case) if case is not None else statutory.State()

@@ -62,3 +62,15 @@ def test_init_db_converts_every_old_case(app):
     with app.app_context():
         phases = sorted(c.phase for c in Case.select())
         assert phases == ["assessment", "request"]
+
+
+def test_the_daily_run_brings_a_transfer_deadline_into_the_caseload(app):
+    with app.app_context():
+        child = Person.create(forename="Zzmove", surname="Zzup", date_of_birth=D(2014, 10, 3))
+        events.record(None, child, "transfer-in", D(2025, 3, 1), today=D(2025, 3, 1))
+        case = statutory.case_for(child)
+        assert case.next_step == "annual-review"  # Year 7's deadline (15/02/2026) not yet begun
+        assert events.refresh_open_cases(D(2025, 8, 31)) == 0
+        assert events.refresh_open_cases(D(2025, 9, 1)) == 1
+        case = statutory.case_for(child)
+        assert (case.next_step, case.next_deadline) == ("transfer-secondary", D(2026, 2, 15))
