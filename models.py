@@ -254,12 +254,15 @@ class Outbox(BaseModel):
     kind = CharField(max_length=50, default="", index=True)
     # Holds a one-time code or a secret link: the bodies are emptied once it has been sent.
     secret = BooleanField(default=False)
-    status = CharField(max_length=10, default="pending", index=True)  # pending | sent | failed
+    status = CharField(max_length=10, default="pending", index=True)  # pending | sending | sent
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # While "sending": when this row was claimed, and by which sender (services/mail.py).
+    claimed_at = DateTimeField(null=True)
+    claim_token = CharField(max_length=32, null=True)
 
 
 class AuditEvent(BaseModel):

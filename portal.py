@@ -63,6 +63,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SMTP_USER=env("PORTAL_SMTP_USER", ""),
         SMTP_PASSWORD=env("PORTAL_SMTP_PASSWORD", ""),
         SMTP_STARTTLS=env("PORTAL_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no"),
+        SMTP_CONNECT_TIMEOUT=float(env("PORTAL_SMTP_CONNECT_TIMEOUT", "5")),  # seconds, greeting too
+        SMTP_READ_TIMEOUT=float(env("PORTAL_SMTP_READ_TIMEOUT", "10")),  # seconds per answer
+        # Requests deliver the mail they queued: "" = yes only without an SMTP host (set below).
+        MAIL_SYNC=env("PORTAL_MAIL_SYNC", ""),
         MAIL_FROM=env("PORTAL_MAIL_FROM", ""),
         MAIL_DIR=str(instance / "mail"),
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
@@ -75,7 +79,6 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires itself
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
         PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),
         RATE_LIMIT_FACTOR=max(1, int(env("PORTAL_RATE_LIMIT_FACTOR", "1"))),  # tests set fast scrypt parameters
         # Reverse-proxy hops in front of the portal whose X-Forwarded-* headers are believed.
@@ -92,10 +95,20 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     if "SECRET_KEY" not in (test_config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["MAIL_SYNC"] = _flag(app.config["MAIL_SYNC"], default=not app.config["SMTP_HOST"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     council_file = ROOT / "schemas" / "councils" / f"{app.config['COUNCIL_KEY']}.yaml"
     app.config["COUNCIL"] = yaml.safe_load(council_file.read_text(encoding="utf-8"))
+
+
+def _flag(value, *, default: bool) -> bool:
+    """A yes/no setting: "" or None means ``default``; "0", "false", "no", "off" mean no."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("0", "false", "no", "off")
 
 
 _registries: dict = {}
