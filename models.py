@@ -620,18 +620,3 @@ def add_missing_columns():
             migrate(*operations)
     return len(operations)
 
-
-def backup_to(path):
-    """Write a consistent copy of the SQLite database to ``path`` (safe while the portal runs)."""
-    import sqlite3
-    database = db.obj
-    if not isinstance(database, SqliteDatabase):
-        return "PostgreSQL: use pg_dump for backups."
-    source = sqlite3.connect(database.database)
-    target = sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return f"Backed up to {path}."

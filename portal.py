@@ -25,7 +25,7 @@ from blueprints import (
 )
 from engine import load_registry
 from engine.schema import check_directory
-from services import demo, mail
+from services import backups, demo, mail
 from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
@@ -243,8 +243,20 @@ def _register_cli(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path")
     def backup(path):
-        """Copy the SQLite database to PATH consistently while the portal runs."""
-        click.echo(models.backup_to(path))
+        """Back up the database and its uploaded files into the new folder PATH (while running)."""
+        try:
+            click.echo(backups.backup(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    @app.cli.command("restore")
+    @click.argument("path")
+    def restore(path):
+        """Put back a backup folder made by `backup` (stop the portal first): database and files."""
+        try:
+            click.echo(backups.restore(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
 
     @app.cli.command("reminders")
     @click.option("--today", default=None, metavar="YYYY-MM-DD",
