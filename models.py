@@ -530,8 +530,22 @@ ALL_MODELS = [
 ]
 
 
+class SchemaVersion(BaseModel):
+    """Which numbered step of migrations/ this database has had, and when (migrations.migrate)."""
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=100)
+    applied_at = DateTimeField(default=utcnow)
+
+
 def create_tables():
-    """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
+    """Bring the database to these models: the numbered steps of migrations/ it has not had yet,
+    then converge_schema (safe to run on every start and upgrade)."""
+    import migrations  # imports models: here, not at the top
+    return migrations.migrate()
+
+
+def converge_schema():
+    """Create missing tables and indexes, add missing columns, widen narrow ones (idempotent)."""
     roles_unconfirmable = _lacks_column(WorkProfile, "confirmed_at")
     add_missing_columns()
     widen_columns()

@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+import migrations
 import models
 from blueprints import (
     account, auth, casework, citizen, forms, health, home, messages, organisations, people, team,
@@ -203,8 +204,11 @@ def _register_cli(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create every table and upgrade older data (safe to run again)."""
-        models.create_tables()
+        """Create every table, or apply the migrations/ steps this database lacks (safe to repeat)."""
+        applied = migrations.migrate()
+        if applied:
+            click.echo(f"Applied migration steps: {', '.join(applied)}.")
+        click.echo(f"Schema version {migrations.current_version()}.")
         converted = case_events.convert_all_legacy()
         if converted:
             click.echo(f"Cases recorded the old way became {converted} case events.")
