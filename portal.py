@@ -248,18 +248,18 @@ def _register_cli(app: Flask) -> None:
     @click.argument("path")
     def backup(path):
         """Back up the database and its uploaded files into the new folder PATH (while running)."""
-        try:
-            click.echo(backups.backup(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
-        except backups.BackupError as exc:
-            raise click.ClickException(str(exc)) from None
+        _backup_step(backups.backup, path)
 
     @app.cli.command("restore")
     @click.argument("path")
     def restore(path):
         """Put back a backup folder made by `backup` (stop the portal first): database and files."""
+        _backup_step(backups.restore, path)
+
+    def _backup_step(step, path):
         try:
-            click.echo(backups.restore(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
-        except backups.BackupError as exc:
+            click.echo(step(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
+        except backups.BackupError as exc:  # a clear sentence and a non-zero exit, for cron
             raise click.ClickException(str(exc)) from None
 
     @app.cli.command("reminders")
