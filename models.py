@@ -254,12 +254,15 @@ class Outbox(BaseModel):
     kind = CharField(max_length=50, default="", index=True)
     # Holds a one-time code or a secret link: the bodies are emptied once it has been sent.
     secret = BooleanField(default=False)
-    status = CharField(max_length=10, default="pending", index=True)  # pending | sent | failed
+    status = CharField(max_length=10, default="pending", index=True)  # pending | sending | sent
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # While "sending": when this row was claimed, and by which sender (services/mail.py).
+    claimed_at = DateTimeField(null=True)
+    claim_token = CharField(max_length=32, null=True)
 
 
 class AuditEvent(BaseModel):
@@ -589,8 +592,22 @@ ALL_MODELS = [
 ]
 
 
+class SchemaVersion(BaseModel):
+    """Which numbered step of migrations/ this database has had, and when (migrations.migrate)."""
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=100)
+    applied_at = DateTimeField(default=utcnow)
+
+
 def create_tables():
-    """Create missing tables and add missing columns (safe to run on every start and upgrade)."""
+    """Bring the database to these models: the numbered steps of migrations/ it has not had yet,
+    then converge_schema (safe to run on every start and upgrade)."""
+    import migrations  # imports models: here, not at the top
+    return migrations.migrate()
+
+
+def converge_schema():
+    """Create missing tables and indexes, add missing columns, widen narrow ones (idempotent)."""
     roles_unconfirmable = _lacks_column(WorkProfile, "confirmed_at")
     add_missing_columns()
     widen_columns()
@@ -679,18 +696,3 @@ def add_missing_columns():
             migrate(*operations)
     return len(operations)
 
-
-def backup_to(path):
-    """Write a consistent copy of the SQLite database to ``path`` (safe while the portal runs)."""
-    import sqlite3
-    database = db.obj
-    if not isinstance(database, SqliteDatabase):
-        return "PostgreSQL: use pg_dump for backups."
-    source = sqlite3.connect(database.database)
-    target = sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return f"Backed up to {path}."

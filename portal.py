@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+import migrations
 import models
 from blueprints import (
     account, auth, casework, citizen, forms, health, home, messages, organisations, people, sen2,
@@ -25,7 +26,7 @@ from blueprints import (
 )
 from engine import load_registry
 from engine.schema import check_directory
-from services import demo, mail
+from services import backups, demo, mail
 from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
@@ -64,6 +65,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SMTP_USER=env("PORTAL_SMTP_USER", ""),
         SMTP_PASSWORD=env("PORTAL_SMTP_PASSWORD", ""),
         SMTP_STARTTLS=env("PORTAL_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no"),
+        SMTP_CONNECT_TIMEOUT=float(env("PORTAL_SMTP_CONNECT_TIMEOUT", "5")),  # seconds, greeting too
+        SMTP_READ_TIMEOUT=float(env("PORTAL_SMTP_READ_TIMEOUT", "10")),  # seconds per answer
+        # Requests deliver the mail they queued: "" = yes only without an SMTP host (set below).
+        MAIL_SYNC=env("PORTAL_MAIL_SYNC", ""),
         MAIL_FROM=env("PORTAL_MAIL_FROM", ""),
         MAIL_DIR=str(instance / "mail"),
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
@@ -76,7 +81,6 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires itself
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAIL_SYNC=True,  # deliver right after the request; the send-mail command catches the rest
         PASSWORD_METHOD=env("PORTAL_PASSWORD_METHOD", "scrypt"),
         RATE_LIMIT_FACTOR=max(1, int(env("PORTAL_RATE_LIMIT_FACTOR", "1"))),  # tests set fast scrypt parameters
         # Reverse-proxy hops in front of the portal whose X-Forwarded-* headers are believed.
@@ -93,10 +97,20 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     if "SECRET_KEY" not in (test_config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["MAIL_SYNC"] = _flag(app.config["MAIL_SYNC"], default=not app.config["SMTP_HOST"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     council_file = ROOT / "schemas" / "councils" / f"{app.config['COUNCIL_KEY']}.yaml"
     app.config["COUNCIL"] = yaml.safe_load(council_file.read_text(encoding="utf-8"))
+
+
+def _flag(value, *, default: bool) -> bool:
+    """A yes/no setting: "" or None means ``default``; "0", "false", "no", "off" mean no."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("0", "false", "no", "off")
 
 
 _registries: dict = {}
@@ -191,8 +205,11 @@ def _register_cli(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create every table and upgrade older data (safe to run again)."""
-        models.create_tables()
+        """Create every table, or apply the migrations/ steps this database lacks (safe to repeat)."""
+        applied = migrations.migrate()
+        if applied:
+            click.echo(f"Applied migration steps: {', '.join(applied)}.")
+        click.echo(f"Schema version {migrations.current_version()}.")
         converted = case_events.convert_all_legacy()
         if converted:
             click.echo(f"Cases recorded the old way became {converted} case events.")
@@ -231,8 +248,20 @@ def _register_cli(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path")
     def backup(path):
-        """Copy the SQLite database to PATH consistently while the portal runs."""
-        click.echo(models.backup_to(path))
+        """Back up the database and its uploaded files into the new folder PATH (while running)."""
+        _backup_step(backups.backup, path)
+
+    @app.cli.command("restore")
+    @click.argument("path")
+    def restore(path):
+        """Put back a backup folder made by `backup` (stop the portal first): database and files."""
+        _backup_step(backups.restore, path)
+
+    def _backup_step(step, path):
+        try:
+            click.echo(step(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], path))
+        except backups.BackupError as exc:  # a clear sentence and a non-zero exit, for cron
+            raise click.ClickException(str(exc)) from None
 
     @app.cli.command("reminders")
     @click.option("--today", default=None, metavar="YYYY-MM-DD",

@@ -2,8 +2,9 @@
 
 - ``/healthz``: the process is up and serving (200 "ok"); it never touches the database, so a
   database outage does not get every instance killed and restarted.
-- ``/readyz``: the database answers ``SELECT 1`` (200 "ready"), else 503: take this instance out
-  of rotation until it answers again.
+- ``/readyz``: the database answers ``SELECT 1`` and the oldest email still waiting in the outbox
+  is younger than 15 minutes (200 "ready"), else 503 with the reason in plain text: take this
+  instance out of rotation (or look at mail delivery) until it is ready again.
 """
 from flask import Blueprint
 
@@ -24,6 +25,7 @@ def healthz():
 @bp.route("/readyz")
 @access(PUBLIC)
 def readyz():
-    if health.database_answers():
+    problem = health.readiness_problem()
+    if not problem:
         return "ready\n", 200, _PLAIN
-    return "database unavailable\n", 503, _PLAIN
+    return f"{problem}\n", 503, _PLAIN

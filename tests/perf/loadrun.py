@@ -269,11 +269,12 @@ class LoadRun:
         self.outage = (events["smtp_down_at"], events["smtp_up_at"])
 
     def backup(self, events):
-        target = self.tmp / "backup.db"
+        folder = self.tmp / "backup"  # `flask backup` writes a folder: database, uploads, manifest
+        target = folder / "database.sqlite3"
         env = {**os.environ, **self.env}
         t = time.perf_counter()
         done = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal",
-                               "backup", str(target)], cwd=ROOT, env=env, capture_output=True,
+                               "backup", str(folder)], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=120)
         seconds = time.perf_counter() - t
         con = sqlite3.connect(target)
