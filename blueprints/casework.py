@@ -16,7 +16,7 @@ import models
 from blueprints.web import access, client_ip, flash_success, render, send_pdf, send_stored_file
 from models import FormInstance, Message, Person
 from services import audit
-from services.casework import advice, documents, messages, pack, sharing
+from services.casework import advice, documents, messages, notices, pack, sharing
 from services.forms import instances, pdf
 # The view ``review`` shares this module's name.
 from services.forms import review as review_service
@@ -220,6 +220,8 @@ def upload_document(person_id):
         except documents.DocumentProblem as refused:
             errors, status = refused.errors, 422
         else:
+            if getattr(document, "plan_event", None):  # the family and the requester are told
+                notices.event_recorded(document.plan_event, _me(), ip=client_ip())
             issued = " and issued to the parents" if document.issued_on and values.get(
                 "issue") == "yes" else ""
             return _back(person.id, f"{document.title} uploaded{issued}", "#documents")

@@ -10,7 +10,7 @@ from models import (Case, FormInstance, Link, Organisation, Person, Submission, 
                     WorkProfile, utcnow)
 from services.cases import events
 from services.sen2 import demo as sen2_demo
-from services.casework import advice, documents, sharing
+from services.casework import advice, documents, notices, sharing
 from services.forms import pdf, review
 from services.identity import accounts, secrets_at_rest
 from services.people import links
@@ -233,10 +233,11 @@ def _families_and_casework(app, officer):
         "<p>zzEbony zzRoberts, born 22/05/2006. Demonstration document: invented data.</p>"
         "<h2>Section A: the views, interests and aspirations of zzEbony and her parents</h2>"
         "<p>zzEbony enjoys art and wants to work with animals.</p></body></html>")
-    documents.upload(ebony, officer=officer, kind="draft-plan", title="Draft EHC Plan",
-                     filename="Draft EHC Plan - ZR.pdf", stream=io.BytesIO(plan), issue=True,
-                     upload_dir=app.config["UPLOAD_DIR"],
-                     max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024, today=today)
+    draft = documents.upload(ebony, officer=officer, kind="draft-plan", title="Draft EHC Plan",
+                             filename="Draft EHC Plan - ZR.pdf", stream=io.BytesIO(plan),
+                             issue=True, upload_dir=app.config["UPLOAD_DIR"],
+                             max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024, today=today)
+    notices.event_recorded(draft.plan_event, officer)
     poppy = Person.get((Person.forename == "Zzpoppy") & (Person.surname == "Zzthompson")
                        & (Person.needs_matching == False))  # noqa: E712 (peewee expression)
     advice.request_advice(poppy, officer=officer, registry=app.extensions["forms"],

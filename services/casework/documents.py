@@ -17,7 +17,7 @@ import models
 from models import Document
 from services import audit
 from services.cases import events, statutory
-from services.casework import advice, notices, sharing
+from services.casework import advice, sharing
 from services.forms import uploads
 from services.kernel import paging
 
@@ -89,13 +89,13 @@ def _record_plan(officer, person, kind, document, today, early_reason, ip):
     case = statutory.case_for(person)
     s = statutory.case_state(case) if case else statutory.State()
     if (s.draft if kind == "draft-plan" else s.final) is not None:
-        return
-    _event, found = events.record(officer, person, kind, today, ip=ip, today=today,
-                                  detail={"document": document.id, "early_reason": early_reason})
+        return None
+    event, found = events.record(officer, person, kind, today, ip=ip, today=today,
+                                 detail={"document": document.id, "early_reason": early_reason})
     if found:
         key = "early_reason" if "early_reason" in found else "kind"
         raise DocumentProblem({key: next(iter(found.values()))})
-    notices.event_recorded(_event, officer, ip=ip)
+    return event
 
 
 def upload(person, *, officer, kind, title, filename, stream, issue=False, upload_dir, max_bytes,
@@ -128,7 +128,8 @@ def upload(person, *, officer, kind, title, filename, stream, issue=False, uploa
                     issue or kind == "final-plan") else None,
                 uploaded_by=officer)
             if kind == "final-plan" or (kind == "draft-plan" and issue):
-                _record_plan(officer, person, kind, document, today, early_reason, ip)
+                document.plan_event = _record_plan(officer, person, kind, document, today,
+                                                   early_reason, ip)
             shared = (sharing.share_with_parents(person, document, officer=officer)
                       if issue and kind in ("draft-plan", "final-plan") else [])
             audit.record("document-uploaded", user=officer, ip=ip, object_type="document",
