@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask, render_template, request
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,6 +31,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
+from services.ops import static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -88,6 +90,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         # Every form body (Flask's own keys); only upload routes take MAX_CONTENT_LENGTH.
         MAX_FORM_MEMORY_SIZE=500_000,
         MAX_FORM_PARTS=1000,
+        # Hashed, compressed copy of static/ (services/ops/static_files.py; make install builds it).
+        STATIC_BUILD=env("PORTAL_STATIC_BUILD", str(ROOT / ".static-build")),
     )
     if test_config:
         app.config.update(test_config)
@@ -140,9 +144,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_errors(app)
     _register_cli(app)
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    _wire_bytes(app)
     if hops > 0:  # behind N proxies: the client's address and scheme are the ones they appended
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+compress = Compress()
+
+
+def _wire_bytes(app: Flask) -> None:
+    """Hashed, precompressed static files (WhiteNoise) and compressed pages (flask-compress), so a
+    plain gunicorn needs no proxy to be fast (docs/decisions.md, "Bytes on the wire")."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/json",
+                                                 "text/plain", "application/xml"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # brotli 11 costs ~100 ms a page; 5 is ~1 ms
+    compress.init_app(app)
+    static_files.init_app(app, ROOT / "static", Path(app.config["STATIC_BUILD"]))
 
 
 def _wire_database(app: Flask) -> None:
@@ -217,6 +237,12 @@ def _register_cli(app: Flask) -> None:
         """Create an SEN team officer and email them a set-password link."""
         models.create_tables()
         click.echo(accounts.create_officer(email))
+
+    @app.cli.command("build-static")
+    def build_static():
+        """Write static/ under content-hashed names with gzip and brotli copies (make install)."""
+        files = static_files.build(ROOT / "static", Path(app.config["STATIC_BUILD"]))
+        click.echo(f"Built {len(files)} static files into {app.config['STATIC_BUILD']}.")
 
     @app.cli.command("check-schemas")
     def check_schemas():
