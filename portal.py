@@ -21,8 +21,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, organisations, people, sen2,
-    team, web,
+    account, auth, casework, citizen, forms, health, home, messages, metrics, organisations, people,
+    sen2, team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -31,7 +31,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import static_files
+from services.ops import observe, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -139,6 +139,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(accounts.load_session_user)
     mail.init_app(app)
 
+    observe.init_app(app)  # first: its before_request starts the clock for every request
     web.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
@@ -180,7 +181,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health, sen2)
+              health, sen2, metrics)
 
 
 def _register_blueprints(app: Flask) -> None:
