@@ -31,7 +31,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import observe, static_files
+from services.ops import observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -244,6 +244,14 @@ def _register_cli(app: Flask) -> None:
         """Write static/ under content-hashed names with gzip and brotli copies (make install)."""
         files = static_files.build(ROOT / "static", Path(app.config["STATIC_BUILD"]))
         click.echo(f"Built {len(files)} static files into {app.config['STATIC_BUILD']}.")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
+    def purge(dry_run):
+        """Remove what is past its retention date (run daily; the table is in the council file)."""
+        verb = "Would remove" if dry_run else "Removed"
+        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run):
+            click.echo(f"{verb} {count} {what} (kept {days} days).")
 
     @app.cli.command("check-schemas")
     def check_schemas():
