@@ -31,7 +31,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import observe, retention, static_files
+from services.ops import export, observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -252,6 +252,21 @@ def _register_cli(app: Flask) -> None:
         verb = "Would remove" if dry_run else "Removed"
         for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run):
             click.echo(f"{verb} {count} {what} (kept {days} days).")
+
+    @app.cli.command("export-person")
+    @click.argument("person_id", type=int)
+    @click.option("--out", default=None, help="The zip to write (default: person-<id>-export.zip).")
+    def export_person(person_id, out):
+        """Write everything held about a child to a zip (a subject access request); audited."""
+        person = models.Person.get_or_none(models.Person.id == person_id)
+        if person is None:
+            raise click.BadParameter(f"no child with id {person_id}", param_hint="PERSON_ID")
+        out = out or f"person-{person_id}-export.zip"
+        counts = export.export_person(person, out=out, registry=app.extensions["forms"],
+                                      council=app.config["COUNCIL"],
+                                      upload_dir=app.config["UPLOAD_DIR"])
+        click.echo(f"Wrote {out}: {counts['records']} records, {counts['pdfs']} PDFs, "
+                   f"{counts['files']} files ({counts['missing_files']} missing on disk).")
 
     @app.cli.command("check-schemas")
     def check_schemas():
