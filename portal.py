@@ -31,7 +31,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import export, observe, retention, static_files
+from services.ops import doctor, export, observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -267,6 +267,15 @@ def _register_cli(app: Flask) -> None:
                                       upload_dir=app.config["UPLOAD_DIR"])
         click.echo(f"Wrote {out}: {counts['records']} records, {counts['pdfs']} PDFs, "
                    f"{counts['files']} files ({counts['missing_files']} missing on disk).")
+
+    @app.cli.command("doctor")
+    def doctor_command():
+        """Check the live configuration and say what is wrong, one sentence each."""
+        results = doctor.run(app.config)
+        for ok, sentence in results:
+            click.echo(f"{'ok     ' if ok else 'PROBLEM'} {sentence}")
+        if not all(ok for ok, _ in results):
+            raise SystemExit(1)
 
     @app.cli.command("check-schemas")
     def check_schemas():
