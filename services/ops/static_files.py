@@ -65,9 +65,12 @@ def build(source: Path, target: Path) -> dict:
     (work / MANIFEST).write_text(json.dumps({"signature": signature(source), "files": manifest},
                                             indent=1, sort_keys=True))
     old = target.with_name(target.name + f".old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    work.rename(target)
+    try:
+        if target.exists():
+            target.rename(old)
+        work.rename(target)
+    except OSError:  # another process swapped its own build in meanwhile: same files, keep theirs
+        shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
     return manifest
 

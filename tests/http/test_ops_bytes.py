@@ -64,3 +64,20 @@ def test_build_rebuilds_when_static_changes(tmp_path):
     (source / "a.css").write_text("body{color:blue}" * 100)
     second = static_files.load(source, target)["a.css"]
     assert second != first and (target / second).read_text().startswith("body{color:blue}")
+
+
+def test_builds_racing_each_other_leave_one_complete_build(tmp_path):
+    source = tmp_path / "static"
+    source.mkdir()
+    (source / "a.js").write_text("let a = 1;" * 100)
+    target = tmp_path / "build"
+    import threading
+    threads = [threading.Thread(target=static_files.build, args=(source, target))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    name = static_files.load(source, target)["a.js"]
+    assert (target / name).read_text().startswith("let a = 1;")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "static"]
