@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask, render_template, request
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,8 +22,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 import migrations
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, organisations, people, sen2,
-    team, web,
+    account, auth, casework, citizen, forms, health, home, messages, metrics, organisations, people,
+    sen2, team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -31,6 +32,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
+from services.ops import doctor, export, observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -92,6 +94,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         # Every form body (Flask's own keys); only upload routes take MAX_CONTENT_LENGTH.
         MAX_FORM_MEMORY_SIZE=500_000,
         MAX_FORM_PARTS=1000,
+        # Hashed, compressed copy of static/ (services/ops/static_files.py; make install builds it).
+        STATIC_BUILD=env("PORTAL_STATIC_BUILD", str(ROOT / ".static-build")),
     )
     if test_config:
         app.config.update(test_config)
@@ -149,14 +153,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(accounts.load_session_user)
     mail.init_app(app)
 
+    observe.init_app(app)  # first: its before_request starts the clock for every request
     web.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    _wire_bytes(app)
     if hops > 0:  # behind N proxies: the client's address and scheme are the ones they appended
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+compress = Compress()
+
+
+def _wire_bytes(app: Flask) -> None:
+    """Hashed, precompressed static files (WhiteNoise) and compressed pages (flask-compress), so a
+    plain gunicorn needs no proxy to be fast (docs/decisions.md, "Bytes on the wire")."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/json",
+                                                 "text/plain", "application/xml"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # brotli 11 costs ~100 ms a page; 5 is ~1 ms
+    compress.init_app(app)
+    static_files.init_app(app, ROOT / "static", Path(app.config["STATIC_BUILD"]))
 
 
 def _wire_database(app: Flask) -> None:
@@ -174,7 +195,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health, sen2)
+              health, sen2, metrics)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -234,6 +255,44 @@ def _register_cli(app: Flask) -> None:
         """Create an SEN team officer and email them a set-password link."""
         models.create_tables()
         click.echo(accounts.create_officer(email))
+
+    @app.cli.command("build-static")
+    def build_static():
+        """Write static/ under content-hashed names with gzip and brotli copies (make install)."""
+        files = static_files.build(ROOT / "static", Path(app.config["STATIC_BUILD"]))
+        click.echo(f"Built {len(files)} static files into {app.config['STATIC_BUILD']}.")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
+    def purge(dry_run):
+        """Remove what is past its retention date (run daily; the table is in the council file)."""
+        verb = "Would remove" if dry_run else "Removed"
+        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run):
+            click.echo(f"{verb} {count} {what} (kept {days} days).")
+
+    @app.cli.command("export-person")
+    @click.argument("person_id", type=int)
+    @click.option("--out", default=None, help="The zip to write (default: person-<id>-export.zip).")
+    def export_person(person_id, out):
+        """Write everything held about a child to a zip (a subject access request); audited."""
+        person = models.Person.get_or_none(models.Person.id == person_id)
+        if person is None:
+            raise click.BadParameter(f"no child with id {person_id}", param_hint="PERSON_ID")
+        out = out or f"person-{person_id}-export.zip"
+        counts = export.export_person(person, out=out, registry=app.extensions["forms"],
+                                      council=app.config["COUNCIL"],
+                                      upload_dir=app.config["UPLOAD_DIR"])
+        click.echo(f"Wrote {out}: {counts['records']} records, {counts['pdfs']} PDFs, "
+                   f"{counts['files']} files ({counts['missing_files']} missing on disk).")
+
+    @app.cli.command("doctor")
+    def doctor_command():
+        """Check the live configuration and say what is wrong, one sentence each."""
+        results = doctor.run(app.config)
+        for ok, sentence in results:
+            click.echo(f"{'ok     ' if ok else 'PROBLEM'} {sentence}")
+        if not all(ok for ok, _ in results):
+            raise SystemExit(1)
 
     @app.cli.command("check-schemas")
     def check_schemas():

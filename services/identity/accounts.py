@@ -21,6 +21,7 @@ import models
 from models import (OneTimeCode, Organisation, SignInAttempt, SignInLock, User,
                     UserSession, WorkProfile, utcnow)
 from services import audit, mail
+from services.ops import observe
 from services.identity import secrets_at_rest
 from services.kernel import checks
 from services.kernel.council import absolute_url, current_council
@@ -159,6 +160,7 @@ def record_failure(user, now=None, address=""):
     locked = (SignInLock.update(failures=0, locked_until=now + LOCK_FOR)
               .where(_pair(user, address) & (SignInLock.failures >= LOCK_AFTER_FAILURES))
               .execute()) == 1
+    observe.sign_in_failed(locked)
     failures = User.select(User.failed_logins).where(User.id == user.id).scalar() or 0
     user.failed_logins = failures
     if failures > LOCK_AFTER_FAILURES:
