@@ -19,7 +19,7 @@ from blueprints.fields import AboutForm, DateOfBirthField, name_field, offered, 
 from blueprints.registration import SECURITY, Step, Wizard
 from blueprints.web import (PUBLIC, access, client_ip, flash_success, form_errors, rate_limit,
                             moved, render, send_stored_file)
-from services.cases import statutory, windows
+from services.cases import rules, statutory, windows
 from services.casework import documents
 from services.family import shared, timeline
 from services.forms import instances
@@ -126,6 +126,7 @@ def _child_page(person, *, status=200, problem=None):
         documents=shared.shared_documents(me, person), shared=shared.shared_forms(me, person),
         mine=shared.my_forms(me, person), asked=shared.asked_for(me, person),
         family_forms=shared.family_forms(_registry()), comments_form=windows.COMMENTS_FORM,
+        request_forms=rules.REQUEST_FORMS, request_problem=windows.request_problem(person),
         window_open=window_open, closes=closes, today=today, show_date=clock.long_date,
         describe_days=statutory.describe_days, form_title=_form_title,
         status_labels=vocab.FORM_STATUS_LABELS, can_delete=instances.can_delete,

@@ -33,7 +33,7 @@ def request_problem(person):
     received = statutory.case_state(case).request
     when = f" (received {clock.long_date(received.on)})" if received else ""
     return (f"A request for an EHC needs assessment for this child is already with the "
-            f"{team}{when}. You can see where it stands under Key dates.")
+            f"{team}{when}. You can see where it stands on the child's page.")
 
 
 def window_problem(form_key, person, today, *, resubmission=False):

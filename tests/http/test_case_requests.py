@@ -107,3 +107,17 @@ def test_the_familys_comments_form_records_their_response(world):
         again = Submission.create(instance=comments, round=2, answers={}, schema_version=1,
                                   submitted_by=world.pro, submitted_at=utcnow())
         assert events.form_submitted(world.pro, comments, again) is None  # recorded once
+
+
+def test_a_parent_is_not_offered_a_second_request_either(world, app, make_user, signed_in):
+    submitted_request(world)
+    parent = make_user("parent@example.org", role="citizen", citizen_kind="parent")
+    from models import Link
+    with app.app_context():
+        Link.create(user=parent, person=world.child, how="parent")
+    client = app.test_client()
+    signed_in(client, parent)
+    page = html(client.get(f"/family/children/{world.child.id}"))
+    assert "is already with the SEN Team" in page
+    assert "/forms/parent-request/start" not in page
+    assert "/forms/parent-carer-views/start" in page  # other family forms are still offered
