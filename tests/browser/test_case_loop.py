@@ -68,6 +68,7 @@ def test_the_whole_loop(any_page, new_page, portal):
     # --- The team sees the case it did not have to open ---
     officer = new_page(js=js)
     seed.sign_in(officer, portal, f"zz.loop.officer.{flavour}@example.org")
+    expect(officer.locator("#new-requests + ul")).to_contain_text(surname)  # the team is told
     officer.goto(f"/team/?q={surname}")
     row = officer.locator("tr", has_text=surname)
     expect(row).to_contain_text("Request")
@@ -95,6 +96,8 @@ def test_the_whole_loop(any_page, new_page, portal):
 
     record("Decision whether to assess", "Yes, carry out an assessment")
     phase("Assessment")
+    expect(officer.locator("#documents")).to_contain_text(
+        "Decision to carry out an EHC needs assessment")  # the letter, made from the template
     school.goto(f"/people/{child}/forms?tab=request")
     expect(school.get_by_role("main")).to_contain_text("on time")
 
@@ -118,6 +121,8 @@ def test_the_whole_loop(any_page, new_page, portal):
     seed.sign_in(parent, portal, f"zz.loop.parent.{flavour}@example.org")
     parent.goto(f"/family/children/{child}")
     expect(parent.get_by_role("main")).to_contain_text("sent you the draft EHC plan")
+    expect(parent.get_by_role("main")).to_contain_text(
+        "Decision to carry out an EHC needs assessment")  # the decision letter, shared
     parent.get_by_role("button", name="Start Comments on the Draft EHC Plan").click()
     seed.complete_form(parent, "draft-plan-comments", answers={"your_name": "Zzpat Zzparent"})
 
