@@ -39,22 +39,22 @@ def seed_world(portal, flavour, born):
         links.link(child, senco, how="sen-team", linked_by=officer)
         links.link(child, parent, how="parent", linked_by=officer)
         result.update(child=child.id)
-    """, password=seed.PASSWORD, officer=f"zz.loop.officer.{flavour}@example.org",
-        senco=f"zz.loop.senco.{flavour}@example.org",
-        parent=f"zz.loop.parent.{flavour}@example.org", surname=f"Zzloop{flavour.capitalize()}",
+    """, password=seed.PASSWORD, officer=f"zz.caseloop.officer.{flavour}@example.org",
+        senco=f"zz.caseloop.senco.{flavour}@example.org",
+        parent=f"zz.caseloop.parent.{flavour}@example.org", surname=f"Zzcycle{flavour.capitalize()}",
         born=born.isoformat())
 
 
 def test_the_whole_loop(any_page, new_page, portal):
     flavour = "js" if js_enabled(any_page) else "nojs"
     today = dt.datetime.now(ZoneInfo("Europe/London")).date()
-    surname = f"Zzloop{flavour.capitalize()}"
+    surname = f"Zzcycle{flavour.capitalize()}"
     child = seed_world(portal, flavour, today - dt.timedelta(days=8 * 365))["child"]
     js = js_enabled(any_page)
 
     # --- The school sends a request for assessment ---
     school = any_page
-    seed.sign_in(school, portal, f"zz.loop.senco.{flavour}@example.org")
+    seed.sign_in(school, portal, f"zz.caseloop.senco.{flavour}@example.org")
     school.goto(f"/people/{child}/forms?tab=request")
     school.get_by_role("button", name="Start Primary Education Request for EHCP Assessment").click()
     seed.complete_form(school, "primary-request")
@@ -67,7 +67,7 @@ def test_the_whole_loop(any_page, new_page, portal):
 
     # --- The team sees the case it did not have to open ---
     officer = new_page(js=js)
-    seed.sign_in(officer, portal, f"zz.loop.officer.{flavour}@example.org")
+    seed.sign_in(officer, portal, f"zz.caseloop.officer.{flavour}@example.org")
     expect(officer.locator("#new-requests + ul")).to_contain_text(surname)  # the team is told
     officer.goto(f"/team/?q={surname}")
     row = officer.locator("tr", has_text=surname)
@@ -118,7 +118,7 @@ def test_the_whole_loop(any_page, new_page, portal):
     expect(officer.locator(".govuk-warning-text")).to_contain_text("can comment on the draft plan until")
 
     parent = new_page(js=js)
-    seed.sign_in(parent, portal, f"zz.loop.parent.{flavour}@example.org")
+    seed.sign_in(parent, portal, f"zz.caseloop.parent.{flavour}@example.org")
     parent.goto(f"/family/children/{child}")
     expect(parent.get_by_role("main")).to_contain_text("sent you the draft EHC plan")
     expect(parent.get_by_role("main")).to_contain_text(
