@@ -182,6 +182,14 @@ def case_of(person):
     return statutory.case_for(person) or Case.create(person=person)
 
 
+def _lock(case):
+    """Take the case's write lock before reading its events (inside the writer's transaction): a
+    row lock on PostgreSQL, the database write lock on SQLite. Two officers recording at once are
+    then checked one after the other, so no outcome is recorded twice."""
+    Case.update(updated_at=utcnow()).where(Case.id == case.id).execute()
+    case._events = None
+
+
 def form_submitted(user, instance, submission, *, ip=""):
     """What a submitted form means for the case, recorded on the UK day it was sent:
     - a request form, when no request is being dealt with (and no plan is in force): the request
@@ -217,6 +225,7 @@ def record(actor, person, kind, on, *, outcome="", detail=None, ip="", today=Non
     detail = _clean_detail(detail)
     with models.db.atomic():
         case = case_of(person)
+        _lock(case)
         existing = statutory.events_of(case)
         before = [e for e in existing if e.on <= on] if on else existing
         found = problems(statutory.state(before), kind, on, outcome, detail, today)
@@ -267,6 +276,7 @@ def change(actor, event, *, on, outcome=None, reason=None, ip="", today=None):
         return {"reason": "Enter the reason"}
     with models.db.atomic():
         case = Case.get_by_id(event.case_id)
+        _lock(case)
         history = statutory.events_of(case)
         others = [e for e in history if e.id != event.id]
         earlier = statutory.state(history[:[e.id for e in history].index(event.id)])
@@ -294,6 +304,7 @@ def remove(actor, event, *, ip="", today=None):
     None."""
     with models.db.atomic():
         case = Case.get_by_id(event.case_id)
+        _lock(case)
         events = statutory.events_of(case)
         if not events or events[-1].id != event.id:
             return "Only the latest event can be removed: change the date of this one instead"

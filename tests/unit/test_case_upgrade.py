@@ -3,7 +3,9 @@ columns into case events, without losing a date; a phase with no date behind it 
 estimated event; a case that already has events is left alone."""
 import datetime as dt
 
+import pytest
 
+import models
 from models import Case, CaseEvent, Person
 from services.cases import events, statutory
 
@@ -74,3 +76,29 @@ def test_the_daily_run_brings_a_transfer_deadline_into_the_caseload(app):
         assert events.refresh_open_cases(D(2025, 9, 1)) == 1
         case = statutory.case_for(child)
         assert (case.next_step, case.next_deadline) == ("transfer-secondary", D(2026, 2, 15))
+
+
+@pytest.mark.races
+def test_two_officers_recording_the_same_decision_at_once_record_it_once(app):
+    import threading
+    with app.app_context():
+        child = Person.create(forename="Zzrace", surname="Zzcase", date_of_birth=D(2016, 1, 1))
+        events.record(None, child, "request", D(2026, 1, 5), today=D(2026, 3, 1))
+    results, start = [], threading.Barrier(2)
+
+    def decide(outcome):
+        with app.app_context():
+            start.wait()
+            event, found = events.record(None, child, "assess-decision", D(2026, 2, 1),
+                                         outcome=outcome, today=D(2026, 3, 1))
+            results.append(bool(event))
+            models.db.close()
+
+    threads = [threading.Thread(target=decide, args=(o,)) for o in ("yes", "no")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, True]
+    with app.app_context():
+        assert CaseEvent.select().where(CaseEvent.kind == "assess-decision").count() == 1
