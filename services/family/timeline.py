@@ -76,8 +76,6 @@ def _happened_text(kd, case):
             return (f"On {day} the council decided not to carry out an assessment. The decision "
                     "letter explains why and how to appeal if you disagree.")
         return f"On {day} the council decided to carry out an EHC needs assessment."
-    if kd.key == "assessment-start":
-        return f"The assessment started on {day}."
     if kd.key == "decision-to-issue":
         if case.decision_to_issue == "no":
             return (f"On {day} the council decided not to issue an EHC plan. The decision letter "
