@@ -543,7 +543,7 @@ class Sen2Record(BaseModel):
     person = ForeignKeyField(Person, backref="sen2_records", unique=True, on_delete="CASCADE")
     upn = CharField(max_length=13, default="")
     uln = CharField(max_length=10, default="")
-    upn_unknown = CharField(max_length=4, default="")  # UN1..UN5 when there is no UPN
+    upn_unknown = CharField(max_length=4, default="")  # UN1-UN3, UN5, UN8-UN10 when there is no UPN
     sex = CharField(max_length=1, default="")  # M | F | U
     request_source = CharField(max_length=1, default="")  # 1-5; "" = from the request event
     request_mediation = BooleanField(default=False)

@@ -28,21 +28,33 @@ ETHNICITY = (
 ETHNICITY_FROM_LABEL = {label: code for code, label in ETHNICITY}
 assert tuple(ETHNICITY_FROM_LABEL) == vocab.ETHNICITIES, "the portal's ethnicity list changed"
 
+# SEN2's own "UPN and ULN unavailable" list (not the looked-after children's UN1-UN5 wording).
 UPN_UNKNOWN = (
-    ("UN1", "Child is aged under 6 years old and is not yet attending school"),
-    ("UN2", "Child has never attended a state school in England"),
-    ("UN3", "Child is educated at home"),
-    ("UN4", "Child is a refugee or asylum seeker"),
-    ("UN5", "Reason not known"),
+    ("UN1", "Aged under 6 and not yet given a UPN"),
+    ("UN2", "Never attended a state-funded school in England: no UPN"),
+    ("UN3", "Educated outside England: no UPN"),
+    ("UN5", "The UPN sources disagree about the child's name or date of birth"),
+    ("UN8", "New to the council: the UPN or ULN is not known yet"),
+    ("UN9", "Young person never attended a state-funded school or college in England: no UPN or ULN"),
+    ("UN10", "The request ended with no further action before the UPN or ULN was known"),
 )
 
 REQUEST_SOURCE = (("1", "Parent or young person"), ("2", "Education setting"), ("3", "Health service"),
                   ("4", "Social care"), ("5", "Other"))
-# Our event outcomes -> the return's codes (see docs/decisions.md: checked against the guide's
-# summary only; the published technical specification is the authority).
-REQUEST_OUTCOME = (("A", "Decided to assess"), ("B", "Decided not to assess"))
-ASSESSMENT_OUTCOME = (("A", "Decided to issue a plan"), ("B", "Decided not to issue a plan"),
+# Request and assessment outcomes (docs/decisions.md says where each was checked). A, W and H
+# carry no outcome date.
+REQUEST_OUTCOME = (("Y", "Decided to assess"), ("N", "Decided not to assess"),
+                   ("A", "Decision not made yet"), ("W", "Withdrawn or ended before a decision"),
+                   ("H", "Historical: decided before the year the return reports"))
+ASSESSMENT_OUTCOME = (("Y", "Decided to issue a plan"), ("N", "Decided not to issue a plan"),
+                      ("A", "Decision not made yet"), ("W", "Withdrawn or ended before a decision"),
+                      ("H", "Historical: decided before the year, or a plan transferred in"),
                       ("S", "Plan issued after another council carried out the assessment"))
+# The decision after the annual review (ActivePlans ReviewOutcome), from the review-decision event.
+REVIEW_OUTCOME = (("M", "Maintain the plan"), ("A", "Amend the plan"), ("C", "Cease the plan"))
+REVIEW_OUTCOME_FROM_EVENT = {"maintain": "M", "amend": "A", "cease": "C"}
+# Residential placement (NamedPlan PlanRes, PlacementDetail RES): weeks a year, after CBDS RFC 1299.
+RESIDENTIAL = (("A", "Residential up to 38 weeks a year"), ("B", "Residential 39 to 52 weeks a year"))
 CEASE_REASON = (
     ("1", "Reached maximum age"), ("2", "Needs met without an EHC plan"),
     ("3", "Moved on to higher education"), ("4", "Moved on to paid employment"),
@@ -71,7 +83,8 @@ SEN_TYPE = (
 LISTS = {"sex": SEX, "ethnicity": ETHNICITY, "upn_unknown": UPN_UNKNOWN,
          "request_source": REQUEST_SOURCE, "request_outcome": REQUEST_OUTCOME,
          "assessment_outcome": ASSESSMENT_OUTCOME, "cease_reason": CEASE_REASON,
-         "sen_setting": SEN_SETTING, "sen_type": SEN_TYPE}
+         "sen_setting": SEN_SETTING, "sen_type": SEN_TYPE, "review_outcome": REVIEW_OUTCOME,
+         "residential": RESIDENTIAL}
 CODES = {name: frozenset(code for code, _label in pairs) for name, pairs in LISTS.items()}
 
 

@@ -99,7 +99,7 @@ def _requests(person, record, s):
     return [("ReceivedDate", s.request.on),
             ("RequestSource", records.request_source(person, s.request, record) or None),
             ("RequestOutcomeDate", assess.on if assess else None),
-            ("RequestOutcome", ("A" if assess.outcome == "yes" else "B") if assess else None),
+            ("RequestOutcome", ("Y" if assess.outcome == "yes" else "N") if assess else "A"),
             ("RequestMediation", flag(record.request_mediation)),
             ("RequestTribunal", flag(record.request_tribunal)),
             ("Exported", flag(exported))]
@@ -109,7 +109,7 @@ def _assessment(record, s):
     if s.assess is None or s.assess.outcome != "yes":
         return None
     issue = s.issue
-    return [("AssessmentOutcome", ("A" if issue.outcome == "yes" else "B") if issue else None),
+    return [("AssessmentOutcome", ("Y" if issue.outcome == "yes" else "N") if issue else "A"),
             ("AssessmentOutcomeDate", issue.on if issue else None),
             ("AssessmentMediation", flag(record.assessment_mediation)),
             ("AssessmentTribunal", flag(record.assessment_tribunal)),

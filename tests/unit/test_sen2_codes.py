@@ -13,7 +13,8 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 SCHEMA_TYPES = {"SexType": "sex", "EthnicityType": "ethnicity", "UPNunknownType": "upn_unknown",
                 "RequestSourceType": "request_source", "RequestOutcomeType": "request_outcome",
                 "AssessmentOutcomeType": "assessment_outcome", "CeaseReasonType": "cease_reason",
-                "SENSettingType": "sen_setting", "SENtypeType": "sen_type"}
+                "SENSettingType": "sen_setting", "SENtypeType": "sen_type",
+                "ReviewOutcomeType": "review_outcome", "ResidentialType": "residential"}
 
 
 def test_the_schema_holds_the_same_closed_lists():
@@ -65,7 +66,7 @@ def test_uln_check_digit_by_hand():
 
 
 @pytest.mark.parametrize("field, bad, good", [
-    ("sex", "X", "F"), ("upn_unknown", "UN9", "UN1"), ("request_source", "6", "2"),
+    ("sex", "X", "F"), ("upn_unknown", "UN4", "UN10"), ("request_source", "6", "2"),
     ("cease_reason", "0", "9"), ("need_1", "ADHD", "ASD"),
 ])
 def test_codes_outside_the_lists_are_refused(field, bad, good):

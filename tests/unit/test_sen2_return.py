@@ -62,9 +62,9 @@ def test_a_new_plan_fills_every_module(ctx):
         "Sex": "F", "Ethnicity": "WBRI", "PostCode": "TS18 1AU", "UPN": "F801200100001",
         "UniqueLearnerNumber": None, "UPNunknown": None}
     assert dict(c.requests) == {"ReceivedDate": D(2026, 2, 2), "RequestSource": "1",
-                                "RequestOutcomeDate": D(2026, 3, 9), "RequestOutcome": "A",
+                                "RequestOutcomeDate": D(2026, 3, 9), "RequestOutcome": "Y",
                                 "RequestMediation": "0", "RequestTribunal": "0", "Exported": "0"}
-    assert dict(c.assessment) == {"AssessmentOutcome": "A", "AssessmentOutcomeDate": D(2026, 5, 18),
+    assert dict(c.assessment) == {"AssessmentOutcome": "Y", "AssessmentOutcomeDate": D(2026, 5, 18),
                                   "AssessmentMediation": "0", "AssessmentTribunal": "0",
                                   "Week20": "0"}
     assert dict(c.named_plan) == {"StartDate": D(2026, 6, 15), "PB": "1", "OA": "0", "DP": "0",
@@ -81,10 +81,10 @@ def test_refusals_exceptions_and_ceased_plans(ctx):
                                  ("issue-decision", D(2026, 6, 1), "no")])
     ceased = case(child("Zzcat"), [*PLAN, ("plan-ceased", D(2026, 11, 2), "", {"reason": "Moved to Wales"})])
     Sen2Record.create(person=ceased, cease_reason="7")
-    assert dict(modules(refused).requests)["RequestOutcome"] == "B"
+    assert dict(modules(refused).requests)["RequestOutcome"] == "N"
     assert modules(refused).assessment is None
     assert dict(modules(late).assessment)["Week20"] == "1"
-    assert dict(modules(late).assessment)["AssessmentOutcome"] == "B"
+    assert dict(modules(late).assessment)["AssessmentOutcome"] == "N"
     c = modules(ceased)
     assert dict(c.named_plan)["CeaseDate"] == D(2026, 11, 2)
     assert dict(c.named_plan)["CeaseReason"] == "7"
