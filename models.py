@@ -555,6 +555,13 @@ class Sen2Record(BaseModel):
     direct_payments = BooleanField(default=False)
     cease_reason = CharField(max_length=1, default="")  # 1-9 (the DfE's CeaseReason)
     updated_at = DateTimeField(default=utcnow)
+    # Appended for the rest of the return (issue 16, second part; converge_schema adds them).
+    rya = BooleanField(default=False)  # the request was made in relevant youth accommodation
+    other_mediation = BooleanField(default=False)  # mediation about anything else in the plan
+    other_tribunal = BooleanField(default=False)
+    plan_res = CharField(max_length=1, default="")  # A up to 38 weeks | B 39-52 weeks | "" not
+    plan_wbp = BooleanField(default=False)  # the plan names work-based learning
+    transfer_la = CharField(max_length=3, default="")  # LA number a transferred-in plan came from
 
 
 class Sen2Placement(BaseModel):
@@ -571,6 +578,8 @@ class Sen2Placement(BaseModel):
     sen_unit = BooleanField(default=False)
     resourced = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    res = CharField(max_length=1, default="")  # residential: A up to 38 weeks | B 39-52 weeks
+    wbp = BooleanField(default=False)  # work-based learning
 
 
 class Sen2Need(BaseModel):

@@ -19,7 +19,7 @@ from services.sen2 import codes, figures, records, returns, xml
 
 bp = Blueprint("sen2", __name__, url_prefix="/team/sen2")
 
-PLACEMENT_TEXTS = ("urn", "ukprn", "setting", "setting_other", "rank")
+PLACEMENT_TEXTS = ("urn", "ukprn", "setting", "setting_other", "rank", "res")
 
 
 def _person_or_404(person_id):
@@ -61,7 +61,8 @@ def placements(person_id):
     form = request.form
     values = {name: codes.normalise(form.get(name, ""))[:20] for name in PLACEMENT_TEXTS}
     values["setting_other"] = form.get("setting_other", "").strip()[:100]
-    values.update(sen_unit=form.get("sen_unit") == "yes", resourced=form.get("resourced") == "yes")
+    values.update(sen_unit=form.get("sen_unit") == "yes", resourced=form.get("resourced") == "yes",
+                  wbp=form.get("wbp") == "yes")
     today = clock.uk_today()
     entry, typed_entry, entry_error = read_date(form, "entry", "Entry date", today=today,
                                                 future=None)

@@ -8,7 +8,10 @@ from services import audit
 from services.cases import rules, statutory
 from services.sen2 import checks, codes
 
-TEXTS = ("upn", "uln", "upn_unknown", "sex", "request_source", "cease_reason", "need_1", "need_2")
+# The record's coded and text fields (the flags are checks.FLAGS); needs are saved as Sen2Need.
+RECORD_TEXTS = ("upn", "uln", "upn_unknown", "sex", "request_source", "cease_reason", "plan_res",
+                "transfer_la")
+TEXTS = (*RECORD_TEXTS, "need_1", "need_2")
 EDUCATION_FORMS = ("early-years-request", "primary-request", "secondary-request", "post16-request")
 HEALTH_WORDS = ("health", "nurse", "doctor", "paediatric", "therap", "medical", "nhs")
 SOCIAL_CARE_WORD = "social"
@@ -55,7 +58,7 @@ def save(actor, person, values, *, ip=""):
         return errors
     with models.db.atomic():
         record = record_of(person)
-        for name in (*TEXTS[:6], *checks.FLAGS):
+        for name in (*RECORD_TEXTS, *checks.FLAGS):
             setattr(record, name, values[name])
         record.updated_at = utcnow()
         record.save()
@@ -77,7 +80,7 @@ def add_placement(actor, person, values, entry_date, leaving_date, *, ip=""):
             person=person, urn=values["urn"], ukprn=values["ukprn"], setting=values["setting"],
             setting_other=values["setting_other"], rank=int(values["rank"]),
             entry_date=entry_date, leaving_date=leaving_date, sen_unit=values["sen_unit"],
-            resourced=values["resourced"])
+            resourced=values["resourced"], res=values.get("res", ""), wbp=values.get("wbp", False))
         audit.record("sen2.placement-added", user=actor, ip=ip, object_type="sen2-placement",
                      object_id=placement.id, person_id=person.id)
     return {}

@@ -42,22 +42,27 @@ def header(root, census, now, lea):
 
 def person_element(parent, child):
     person = add_fields(parent, "Person", child.person_fields)
-    if not child.requests:
-        return person
-    requests = add_fields(person, "Requests", child.requests)
-    if child.assessment is not None:
-        assessment = add_fields(requests, "Assessment", child.assessment)
-        if child.named_plan is not None:
-            plan = add_fields(assessment, "NamedPlan", child.named_plan)
-            for fields in child.plan_detail:
-                add_fields(plan, "PlanDetail", fields)
-    if child.active_plans is not None:
-        active = add_fields(requests, "ActivePlans", child.active_plans)
-        for fields in child.placement_detail:
-            add_fields(active, "PlacementDetail", fields)
-        for fields in child.sen_need:
-            add_fields(active, "SENneed", fields)
+    for r in child.rounds:
+        requests_element(person, r)
     return person
+
+
+def requests_element(person, r):
+    """One <Requests> (a request round) with its Assessment -> NamedPlan and ActivePlans."""
+    requests = add_fields(person, "Requests", r.requests)
+    if r.assessment is not None:
+        assessment = add_fields(requests, "Assessment", r.assessment)
+        if r.named_plan is not None:
+            plan = add_fields(assessment, "NamedPlan", r.named_plan)
+            for fields in r.plan_detail:
+                add_fields(plan, "PlanDetail", fields)
+    if r.active_plans is not None:
+        active = add_fields(requests, "ActivePlans", r.active_plans)
+        for fields in r.placement_detail:
+            add_fields(active, "PlacementDetail", fields)
+        for fields in r.sen_need:
+            add_fields(active, "SENneed", fields)
+    return requests
 
 
 def la_number():

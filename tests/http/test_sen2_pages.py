@@ -64,6 +64,37 @@ def test_a_bad_upn_and_a_bad_code_are_shown_at_their_fields(app, client, officer
         assert Sen2Record.select().count() == 0 and Sen2Need.select().count() == 0
 
 
+def test_the_rest_of_the_return_is_captured_and_checked_at_entry(app, client, officer, child):
+    fields = {"sex": "M", "rya": "yes", "other_mediation": "yes", "other_tribunal": "yes",
+              "plan_res": "b", "plan_wbp": "yes", "transfer_la": "80"}
+    response = post(client, url(child), {**fields, "plan_res": "C"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#transfer_la"' in page and 'href="#plan_res"' in page and "3 numbers" in page
+    assert 'value="80"' in page  # nothing lost
+    with app.app_context():
+        assert Sen2Record.select().count() == 0
+    assert post(client, url(child), {**fields, "transfer_la": "807"}).status_code == 303
+    with app.app_context():
+        record = Sen2Record.get(Sen2Record.person == child.id)
+        assert (record.rya, record.other_mediation, record.other_tribunal, record.plan_wbp) == (
+            True, True, True, True)
+        assert (record.plan_res, record.transfer_la) == ("B", "807")
+    page = client.get(url(child)).get_data(as_text=True)
+    assert '<option value="B" selected' in page and 'value="807"' in page
+
+
+def test_a_residential_placement(app, client, officer, child):
+    data = {"urn": "123456", "rank": "1", "entry-day": "1", "entry-month": "9", "entry-year": "2025"}
+    response = post(client, url(child, "/placements"), {**data, "res": "Z"})
+    assert response.status_code == 422 and 'href="#res"' in response.get_data(as_text=True)
+    assert post(client, url(child, "/placements"), {**data, "res": "A", "wbp": "yes"}).status_code == 303
+    with app.app_context():
+        placement = Sen2Placement.get(Sen2Placement.person == child.id)
+        assert (placement.res, placement.wbp) == ("A", True)
+    assert "residential up to 38 weeks a year, work-based learning" in client.get(url(child)).get_data(as_text=True)
+
+
 def test_adding_and_removing_a_placement(app, client, officer, child):
     response = post(client, url(child, "/placements"), {
         "urn": "123456", "rank": "1", "entry-day": "1", "entry-month": "9", "entry-year": "2025",

@@ -61,14 +61,18 @@ def test_a_new_plan_fills_every_module(ctx):
         "Surname": "Zzthompson", "Forename": "Zzpoppy", "PersonBirthDate": D(2016, 3, 27),
         "Sex": "F", "Ethnicity": "WBRI", "PostCode": "TS18 1AU", "UPN": "F801200100001",
         "UniqueLearnerNumber": None, "UPNunknown": None}
-    assert dict(c.requests) == {"ReceivedDate": D(2026, 2, 2), "RequestSource": "1",
+    assert dict(c.requests) == {"ReceivedDate": D(2026, 2, 2), "RequestSource": "1", "RYA": "0",
                                 "RequestOutcomeDate": D(2026, 3, 9), "RequestOutcome": "Y",
                                 "RequestMediation": "0", "RequestTribunal": "0", "Exported": "0"}
-    assert dict(c.assessment) == {"AssessmentOutcome": "Y", "AssessmentOutcomeDate": D(2026, 5, 18),
+    # The assessment's outcome date is the day the plan was issued (the DfE's definition).
+    assert dict(c.assessment) == {"AssessmentOutcome": "Y", "AssessmentOutcomeDate": D(2026, 6, 15),
                                   "AssessmentMediation": "0", "AssessmentTribunal": "0",
-                                  "Week20": "0"}
-    assert dict(c.named_plan) == {"StartDate": D(2026, 6, 15), "PB": "1", "OA": "0", "DP": "0",
+                                  "OtherMediation": "0", "OtherTribunal": "0", "Week20": "0"}
+    assert dict(c.named_plan) == {"StartDate": D(2026, 6, 15), "PlanRes": None, "PlanWBP": "0",
+                                  "PB": "1", "OA": "0", "DP": "0",
                                   "CeaseDate": None, "CeaseReason": None}
+    assert dict(c.active_plans) == {"TransferLA": None, "ReviewMeeting": None,
+                                    "ReviewOutcome": None, "LastReview": None}
     assert [dict(p)["URN"] for p in c.plan_detail] == ["123456"]
     assert dict(c.placement_detail[0])["EntryDate"] == D(2026, 9, 1)
     assert c.sen_need == [[("SENtype", "ASD"), ("SENtypeRank", "1")]]
@@ -227,13 +231,106 @@ def test_dates_out_of_order_in_the_modules():
     # Events cannot be recorded out of order, but a corrected event can leave the plan's start
     # before the decision; the check reads the modules themselves.
     person = Person(forename="Zzx", surname="Zzy", date_of_birth=D(2015, 1, 1))
-    good = returns.Child(person=person, state=None, person_fields=[],
+    good = returns.Round(state=None,
                          requests=[("ReceivedDate", D(2026, 1, 5)), ("RequestOutcomeDate", D(2026, 2, 2))],
                          assessment=[("AssessmentOutcomeDate", D(2026, 4, 6))],
                          named_plan=[("StartDate", D(2026, 5, 4)), ("CeaseDate", None)])
     assert returns._order_problems(good) == []
-    bad = returns.Child(person=person, state=None, person_fields=[],
-                        requests=good.requests, assessment=good.assessment,
+    bad = returns.Round(state=None, requests=good.requests, assessment=good.assessment,
                         named_plan=[("StartDate", D(2026, 3, 2)), ("CeaseDate", None)])
     assert returns._order_problems(bad) == [
-        "The plan start (2026-03-02) is before the decision whether to issue (2026-04-06)"]
+        "The plan start (2026-03-02) is before the assessment outcome (2026-04-06)"]
+    assert returns.problems(returns.Child(person=person, person_fields=[("Sex", "F")],
+                                          rounds=[bad])) == [
+        "Ethnicity is missing", "Postcode is missing",
+        "UPN is missing: enter it, or why it is not known",
+        "Request source is missing (the request did not come through the portal)",
+        "The plan start (2026-03-02) is before the assessment outcome (2026-04-06)"]
+
+
+# --- Rounds, transfers in and the fields captured for the rest of the return --------------------
+
+def rounds(person):
+    return modules(person).rounds
+
+
+def test_a_second_request_after_a_refusal_in_the_same_year_is_a_second_requests_element(ctx):
+    kid = case(child(), [("request", D(2026, 1, 12), "", {"how": "post"}),
+                         ("assess-decision", D(2026, 2, 16), "no"),
+                         ("request", D(2026, 6, 1), "", {"how": "post"}),
+                         ("assess-decision", D(2026, 7, 6), "yes"),
+                         ("issue-decision", D(2026, 9, 14), "yes"), ("draft-plan", D(2026, 9, 21)),
+                         ("final-plan", D(2026, 10, 12))])
+    details(kid, request_mediation=True, assessment_tribunal=True)
+    first, second = rounds(kid)
+    assert dict(first.requests)["RequestOutcome"] == "N" and first.assessment is None
+    assert dict(first.requests)["RequestMediation"] == "1"  # mediation follows the refusal
+    assert dict(second.requests)["ReceivedDate"] == D(2026, 6, 1)
+    assert dict(second.requests)["RequestMediation"] == "0"
+    assert dict(second.assessment)["AssessmentTribunal"] == "1"
+    assert dict(second.named_plan)["StartDate"] == D(2026, 10, 12)
+    assert second.active_plans is not None and first.active_plans is None
+    document = etree.fromstring(xml.to_bytes(xml.build(CENSUS, now=dt.datetime(2027, 1, 22), lea="808")))
+    XSD.assertValid(document)
+    (person,) = document.findall("Persons/Person")
+    assert [r.findtext("RequestOutcome") for r in person.findall("Requests")] == ["N", "Y"]
+    assert person.findtext("Requests[2]/ActivePlans/SENneed/SENtype") == "ASD"
+    assert returns.problems(modules(kid)) == []
+
+
+def test_a_plan_transferred_in_without_a_request_gets_its_modules(ctx):
+    kid = case(child(), [("transfer-in", D(2026, 4, 20))])
+    details(kid)
+    (r,) = rounds(kid)
+    assert dict(r.requests)["ReceivedDate"] == D(2026, 4, 20)
+    assert dict(r.requests)["RequestOutcome"] == "H" and dict(r.requests)["RequestOutcomeDate"] is None
+    assert dict(r.assessment)["AssessmentOutcome"] == "H"
+    assert dict(r.named_plan)["StartDate"] == D(2026, 4, 20)
+    assert dict(r.active_plans)["TransferLA"] is None
+    assert returns.problems(modules(kid)) == [
+        "The plan was transferred in but the council it came from is missing"]
+    Sen2Record.update(transfer_la="807").where(Sen2Record.person == kid.id).execute()
+    assert dict(rounds(kid)[0].active_plans)["TransferLA"] == "807"
+    assert returns.problems(modules(kid)) == []
+    document = etree.fromstring(xml.to_bytes(xml.build(CENSUS, now=dt.datetime(2027, 1, 22), lea="808")))
+    XSD.assertValid(document)
+    assert document.findtext("Persons/Person/Requests/ActivePlans/TransferLA") == "807"
+    assert document.findtext("Persons/Person/Requests/Assessment/NamedPlan/PlacementDetail") is None
+    assert document.findtext("Persons/Person/Requests/Assessment/NamedPlan/PlanDetail/URN") == "123456"
+
+
+def test_outcomes_historical_withdrawn_and_pending(ctx):
+    old = case(child("Zzold"), [("request", D(2025, 6, 2), "", {"how": "post"}),
+                                ("assess-decision", D(2025, 7, 7), "yes"),
+                                ("issue-decision", D(2025, 9, 15), "yes"),
+                                ("draft-plan", D(2025, 9, 22)), ("final-plan", D(2025, 10, 13))])
+    gone = case(child("Zzgone"), [("request", D(2026, 5, 5), "", {"how": "post"}),
+                                  ("request-withdrawn", D(2026, 5, 20), "", {"reason": "Zz moved"})])
+    waiting = case(child("Zzwait"), [("request", D(2026, 12, 7), "", {"how": "post"})])
+    o = modules(old)
+    assert (dict(o.requests)["RequestOutcome"], dict(o.requests)["RequestOutcomeDate"]) == ("H", None)
+    assert (dict(o.assessment)["AssessmentOutcome"], dict(o.assessment)["AssessmentOutcomeDate"]) == ("H", None)
+    assert dict(o.named_plan)["StartDate"] == D(2025, 10, 13)
+    assert "Request source is missing (the request did not come through the portal)" not in \
+        returns.problems(o)  # a historical request needs no source
+    assert dict(modules(gone).requests)["RequestOutcome"] == "W"
+    assert dict(modules(waiting).requests)["RequestOutcome"] == "A"
+
+
+def test_review_outcome_from_the_review_decision_and_the_officers_fields(ctx):
+    kid = case(child(), [*PLAN, ("review-meeting", D(2026, 12, 1)),
+                         ("review-decision", D(2026, 12, 15), "amend")])
+    details(kid, rya=True, other_mediation=True, plan_res="B", plan_wbp=True)
+    Sen2Placement.update(res="A", wbp=True).execute()
+    c = modules(kid)
+    assert dict(c.active_plans) == {"TransferLA": None, "ReviewMeeting": D(2026, 12, 1),
+                                    "ReviewOutcome": "A", "LastReview": D(2026, 12, 15)}
+    assert dict(c.requests)["RYA"] == "1"
+    assert dict(c.assessment)["OtherMediation"] == "1"
+    assert (dict(c.named_plan)["PlanRes"], dict(c.named_plan)["PlanWBP"]) == ("B", "1")
+    assert (dict(c.placement_detail[0])["RES"], dict(c.placement_detail[0])["WBP"]) == ("A", "1")
+    assert "RES" not in dict(c.plan_detail[0])  # PlanDetail has no residential field
+    XSD.assertValid(etree.fromstring(xml.to_bytes(xml.build(CENSUS, now=dt.datetime(2027, 1, 22),
+                                                            lea="808"))))
+    Sen2Record.update(plan_res="C").execute()
+    assert "PlanRes 'C' is not in the DfE's list" in returns.problems(modules(kid))
