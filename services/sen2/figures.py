@@ -38,6 +38,13 @@ def within_20_weeks(request_on, final_on):
     return final_on <= rules.PERIODS["final-plan"].due(request_on)
 
 
+def disputed_record(record):
+    """Whether mediation or a tribunal appeal is recorded about the decision to assess or to issue:
+    the DfE measures timeliness "excluding exceptions" only where neither applies."""
+    return any((record.request_mediation, record.request_tribunal, record.assessment_mediation,
+                record.assessment_tribunal))
+
+
 def _rounds(events):
     """(request, final plan, had an exception) for every round that reached a final plan."""
     found, request, excepted = [], None, False
@@ -72,12 +79,15 @@ def figures(start, end):
         ("refusals", "Decisions not to assess"),
         ("new-plans", "New EHC plans issued"),
         ("in-20", "New plans issued within 20 weeks"),
-        ("new-plans-no-exception", "New plans with no exception"),
-        ("in-20-no-exception", "New plans with no exception issued within 20 weeks"),
+        ("new-plans-no-exception", "New plans with no exception, mediation or tribunal"),
+        ("in-20-no-exception",
+         "New plans with no exception, mediation or tribunal issued within 20 weeks"),
         ("reviews", "Annual review meetings"), ("reviews-on-time", "Annual reviews on time"))}
     ceased = {code: Figure(f"ceased-{code}", text) for code, text in
               (*codes.CEASE_REASON, ("", "Reason not recorded"))}
-    reasons = {r.person_id: r.cease_reason for r in Sen2Record.select()}
+    saved = list(Sen2Record.select())
+    reasons = {r.person_id: r.cease_reason for r in saved}
+    disputed = {r.person_id for r in saved if disputed_record(r)}
     inside = lambda day: start <= day <= end  # noqa: E731
     for case in Case.select(Case, Person).join(Person):
         person, events = case.person, statutory.events_of(case)
@@ -95,7 +105,7 @@ def figures(start, end):
             if not inside(final.on):
                 continue
             on_time = within_20_weeks(request.on, final.on)
-            for suffix in ("",) if excepted else ("", "-no-exception"):
+            for suffix in ("",) if excepted or person.id in disputed else ("", "-no-exception"):
                 f["new-plans" + suffix].people.append(person)
                 if on_time:
                     f["in-20" + suffix].people.append(person)

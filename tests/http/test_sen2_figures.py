@@ -62,6 +62,36 @@ def test_the_20_week_rate_agrees_with_the_hand_table(ctx):
     assert all(figures.within_20_weeks(r, f) == on_time for _n, r, f, _e, on_time in HAND)
 
 
+# Mediation or a tribunal appeal takes a plan out of the "excluding exceptions" measure too:
+# request, final plan, exception?, mediation/tribunal? -> within 20 weeks?
+DISPUTED = [
+    ("Zzh", D(2026, 2, 2), D(2026, 6, 15), None, None, True),                   # 133 days
+    ("Zzi", D(2026, 2, 2), D(2026, 8, 3), None, "assessment_tribunal", False),  # 182 days, appeal
+    ("Zzj", D(2026, 3, 2), D(2026, 7, 13), None, "request_mediation", True),    # 133 days, mediation
+    ("Zzk", D(2026, 3, 2), D(2026, 9, 7), None, None, False),                   # 189 days
+    ("Zzl", D(2026, 4, 6), D(2026, 10, 5), "family-delay", "request_tribunal", False),
+]
+
+
+def by_hand(rows, *, excluding):
+    kept = [r for r in rows if not (excluding and (r[3] or r[4]))]
+    return sum(r[5] for r in kept), len(kept)
+
+
+def test_the_rate_excluding_exceptions_leaves_out_mediation_and_tribunal(ctx):
+    for forename, request, final, exception, dispute, _on_time in DISPUTED:
+        person = plan(forename, request, final, exception=exception)
+        if dispute:
+            Sen2Record.create(person=person, **{dispute: True})
+    found, _ceased = figures.figures(*YEAR)
+    assert by_hand(DISPUTED, excluding=False) == (2, 5)  # h and j on time
+    assert (found["rate"].within.count, found["rate"].of.count) == (2, 5)
+    assert by_hand(DISPUTED, excluding=True) == (1, 2)  # h on time, k late
+    assert (found["rate-no-exception"].within.count, found["rate-no-exception"].of.count) == (1, 2)
+    assert sorted(p.forename for p in found["new-plans-no-exception"].people) == ["Zzh", "Zzk"]
+    assert all(figures.within_20_weeks(r, f) == on_time for _n, r, f, _e, _d, on_time in DISPUTED)
+
+
 def test_requests_assessments_reviews_and_ceased(ctx):
     reviewed = plan("Zzrev", D(2025, 1, 6), D(2025, 5, 19), before_final=[
         ("review-meeting", D(2026, 5, 19)), ("review-decision", D(2026, 6, 1), "cease"),
