@@ -334,3 +334,20 @@ def test_review_outcome_from_the_review_decision_and_the_officers_fields(ctx):
                                                             lea="808"))))
     Sen2Record.update(plan_res="C").execute()
     assert "PlanRes 'C' is not in the DfE's list" in returns.problems(modules(kid))
+
+
+def test_an_older_database_gains_the_new_sen2_columns(ctx):
+    import models
+    kid = child()
+    details(kid)
+    new = {Sen2Record._meta.table_name: ("rya", "other_mediation", "other_tribunal", "plan_res", "plan_wbp",
+                          "transfer_la"), Sen2Placement._meta.table_name: ("res", "wbp")}
+    for table, columns in new.items():
+        for column in columns:
+            models.db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    models.create_tables()
+    for table, columns in new.items():
+        assert set(columns) <= {c.name for c in models.db.get_columns(table)}
+    record = Sen2Record.get(Sen2Record.person == kid.id)
+    assert (record.upn, record.rya, record.plan_res, record.transfer_la) == ("F801200100001", False, "", "")
+    assert Sen2Placement.get(Sen2Placement.person == kid.id).res == ""
