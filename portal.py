@@ -75,6 +75,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAIL_DIR=str(instance / "mail"),
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         MAX_UPLOAD_MB=int(env("PORTAL_MAX_UPLOAD_MB", "20")),
+        # clamd's unix socket path or host:port: every upload is scanned there ("" = no scanning).
+        CLAMD_SOCKET=env("PORTAL_CLAMD_SOCKET", ""),
         UPLOAD_MAX_FILES_PER_FIELD=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FIELD", "10")),
         UPLOAD_MAX_FILES_PER_FORM=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FORM", "30")),
         FORMS_DIR=str(ROOT / "schemas" / "forms"),
