@@ -22,8 +22,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 import migrations
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, metrics, organisations, people,
-    sen2, team, web,
+    account, auth, casework, citizen, exports, forms, health, home, messages, metrics,
+    organisations, people, sen2, team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -197,7 +197,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health, sen2, metrics)
+              health, sen2, metrics, exports)
 
 
 def _register_blueprints(app: Flask) -> None:
