@@ -32,7 +32,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import doctor, export, observe, retention, static_files
+from services.ops import closed_cases, doctor, export, observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -269,7 +269,13 @@ def _register_cli(app: Flask) -> None:
     def purge(dry_run):
         """Remove what is past its retention date (run daily; the table is in the council file)."""
         verb = "Would remove" if dry_run else "Removed"
-        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run):
+        if dry_run:
+            table = retention.limits(app.config["COUNCIL"])
+            for case in closed_cases.due(table, models.utcnow()):
+                click.echo(f"Would remove the record of child {case.person_id} "
+                           f"(case {case.case_id}, closed on {case.closed_on.isoformat()}).")
+        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run,
+                                                 upload_dir=app.config["UPLOAD_DIR"]):
             click.echo(f"{verb} {count} {what} (kept {days} days).")
 
     @app.cli.command("export-person")
