@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 
 CHUNK = 64 * 1024
-TIMEOUT = 30.0  # seconds for any one socket operation (a 20 MB file scans in well under that)
+# Seconds for the whole scan, connect to verdict (a 20 MB file scans in a few): well inside
+# gunicorn's 30 s worker timeout, so a hung clamd gets the "try again later" message, not a 502.
+TIMEOUT = 20.0
 MAX_REPLY = 4096
 
 
@@ -91,13 +94,22 @@ def ping(where: str, timeout: float = 3.0) -> bool:
 def scan(where: str, stream, timeout: float = TIMEOUT) -> str | None:
     """Stream a readable binary file to clamd: None when clean, else the signature's name.
     Raises Unavailable when there is no clear answer."""
+    deadline = time.monotonic() + timeout
+
+    def within(sock):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Unavailable(f"clamd at {where} took longer than {timeout:g} s")
+        sock.settimeout(left)
+        return sock
+
     try:
         with _connect(where, timeout) as sock:
-            sock.sendall(b"zINSTREAM\0")
+            within(sock).sendall(b"zINSTREAM\0")
             while chunk := stream.read(CHUNK):
-                sock.sendall(struct.pack(">I", len(chunk)) + chunk)
-            sock.sendall(struct.pack(">I", 0))
-            reply = _reply(sock)
+                within(sock).sendall(struct.pack(">I", len(chunk)) + chunk)
+            within(sock).sendall(struct.pack(">I", 0))
+            reply = _reply(within(sock))
     except OSError as exc:  # clamd closes the socket early when it refuses a stream
         raise Unavailable(f"clamd at {where} did not scan the file: {exc}") from exc
     return verdict(reply)

@@ -13,7 +13,9 @@ from services.forms import uploads
 from services.ops import doctor
 from tests.clamav import daemon
 from tests.helpers import html
-from tests.http.forms_helpers import PDF_BYTES, post_step, real_pdf, select_profile, upload
+from tests.http.forms_helpers import PDF_BYTES, post_step, real_pdf, upload
+# A draft at its upload step with a description already typed ("Saved before the upload").
+from tests.http.test_forms_uploads import at_upload  # noqa: F401  (a fixture)
 
 INFECTED_PDF = b"%PDF-1.4\n" + daemon.EICAR + b"\n%%EOF\n"
 
@@ -31,15 +33,6 @@ def clamd_running():
 def scanned(app, clamd_running):
     app.config["CLAMD_SOCKET"] = clamd_running.socket
     return clamd_running
-
-
-@pytest.fixture
-def at_upload(world):
-    instance_id = world.start()
-    select_profile(world, instance_id)
-    post_step(world.client, f"/forms/{instance_id}/upload",
-              {"document_type": "Correspondence", "description": "Typed before the upload"})
-    return instance_id
 
 
 def _kept(app, model=Attachment):
@@ -88,7 +81,7 @@ def test_eicar_is_refused_at_the_field_nothing_kept_and_audited(world, at_upload
     assert event.detail["field"] == "upload.files" and event.person_id == world.child.id
     assert event.user_id == world.pro.id
     # What was typed stays.
-    assert world.instance(at_upload).answers["upload"]["description"] == "Typed before the upload"
+    assert world.instance(at_upload).answers["upload"]["description"] == "Saved before the upload"
 
 
 def test_eicar_chosen_with_save_and_continue_under_htmx_gets_the_message_in_the_fragment(

@@ -4,6 +4,7 @@ import io
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -48,6 +49,10 @@ class FakeClamd:
             if self.answer == "silent":
                 conn.recv(16)
                 threading.Event().wait(2)
+                return
+            if self.answer == "slow":  # reads, but a little at a time
+                while conn.recv(32768):
+                    time.sleep(0.1)
                 return
             if self.answer == "hang-up":
                 conn.recv(16)
@@ -109,10 +114,16 @@ def test_anything_but_a_clear_answer_is_unavailable(fake, answer):
         clamd.scan(server.path, io.BytesIO(b"y" * 300_000))
 
 
-def test_a_silent_clamd_times_out_as_unavailable(fake):
-    server = fake("silent")
+@pytest.mark.parametrize("answer, size", [("silent", 1), ("silent", 5_000_000),
+                                          ("slow", 5_000_000)])
+def test_a_silent_or_slow_clamd_is_unavailable_within_the_whole_scan_timeout(fake, answer, size):
+    """One deadline for the whole scan: a clamd that reads a little at a time cannot hold the
+    request for a timeout per chunk (that would be minutes for 5 MB here)."""
+    server = fake(answer)
+    started = time.monotonic()
     with pytest.raises(clamd.Unavailable):
-        clamd.scan(server.path, io.BytesIO(b"z"), timeout=0.3)
+        clamd.scan(server.path, io.BytesIO(b"z" * size), timeout=0.5)
+    assert time.monotonic() - started < 1.5
 
 
 def test_no_socket_and_a_refused_port_are_unavailable(tmp_path):
