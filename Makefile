@@ -51,14 +51,17 @@ postgresql:
 	@ls -d /usr/lib/postgresql/*/bin/initdb
 
 ## Debian's clamd for the virus-scanning tests (tests/clamav/daemon.py starts its own on a unix
-## socket with a one-signature database). The package's services are stopped and disabled at
-## once: nothing runs freshclam or listens on TCP; no signatures are downloaded.
+## socket with a one-signature database). The package's services are not started by the install
+## (a temporary policy-rc.d says no, unless one is already there) and are then disabled: nothing
+## runs freshclam or listens on TCP; no signatures are downloaded.
 clamav:
 	@if [ ! -x /usr/sbin/clamd ]; then \
 	  echo "Installing Debian's clamav-daemon for the virus-scanning tests"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); POLICY=/usr/sbin/policy-rc.d; ADDED=; \
+	  if [ ! -e $$POLICY ]; then printf '#!/bin/sh\nexit 101\n' | $$SUDO tee $$POLICY >/dev/null && $$SUDO chmod 755 $$POLICY && ADDED=1; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null \
 	    || echo "clamav-daemon could not be installed: the virus-scanning tests will say they were skipped"; \
+	  if [ -n "$$ADDED" ]; then $$SUDO rm -f $$POLICY; fi; \
 	  for unit in clamav-freshclam clamav-daemon.socket clamav-daemon; do \
 	    $$SUDO service $$unit stop >/dev/null 2>&1 || true; \
 	    $$SUDO systemctl disable --now $$unit >/dev/null 2>&1 || true; \
