@@ -22,8 +22,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 import migrations
 import models
 from blueprints import (
-    account, auth, casework, citizen, forms, health, home, messages, metrics, organisations, people,
-    sen2, team, web,
+    account, auth, casework, citizen, exports, forms, health, home, messages, metrics,
+    organisations, people, sen2, team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
@@ -32,7 +32,7 @@ from services.cases import events as case_events
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
-from services.ops import doctor, export, observe, retention, static_files
+from services.ops import closed_cases, doctor, export, observe, retention, static_files
 from services.sen2 import xml as sen2_xml
 
 ROOT = Path(__file__).resolve().parent
@@ -75,6 +75,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAIL_DIR=str(instance / "mail"),
         UPLOAD_DIR=env("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         MAX_UPLOAD_MB=int(env("PORTAL_MAX_UPLOAD_MB", "20")),
+        # clamd's unix socket path or host:port: every upload is scanned there ("" = no scanning).
+        CLAMD_SOCKET=env("PORTAL_CLAMD_SOCKET", ""),
         UPLOAD_MAX_FILES_PER_FIELD=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FIELD", "10")),
         UPLOAD_MAX_FILES_PER_FORM=int(env("PORTAL_UPLOAD_MAX_FILES_PER_FORM", "30")),
         FORMS_DIR=str(ROOT / "schemas" / "forms"),
@@ -195,7 +197,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health, sen2, metrics)
+              health, sen2, metrics, exports)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -267,7 +269,13 @@ def _register_cli(app: Flask) -> None:
     def purge(dry_run):
         """Remove what is past its retention date (run daily; the table is in the council file)."""
         verb = "Would remove" if dry_run else "Removed"
-        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run):
+        if dry_run:
+            table = retention.limits(app.config["COUNCIL"])
+            for case in closed_cases.due(table, models.utcnow()):
+                click.echo(f"Would remove the record of child {case.person_id} "
+                           f"(case {case.case_id}, closed on {case.closed_on.isoformat()}).")
+        for what, count, days in retention.purge(app.config["COUNCIL"], dry_run=dry_run,
+                                                 upload_dir=app.config["UPLOAD_DIR"]):
             click.echo(f"{verb} {count} {what} (kept {days} days).")
 
     @app.cli.command("export-person")

@@ -216,7 +216,8 @@ def upload_document(person_id):
                 issue=values.get("issue") == "yes", early_reason=values.get("early_reason", "")[:2000],
                 upload_dir=current_app.config["UPLOAD_DIR"],
                 max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-                today=clock.uk_today(), ip=client_ip())
+                today=clock.uk_today(), ip=client_ip(),
+                clamd=current_app.config.get("CLAMD_SOCKET", ""))
         except documents.DocumentProblem as refused:
             errors, status = refused.errors, 422
         else:

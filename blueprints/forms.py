@@ -248,7 +248,8 @@ def _store_file(instance, form, step, input_name, file):
                          max_files_per_field=config.get("UPLOAD_MAX_FILES_PER_FIELD",
                                                         uploads.MAX_FILES_PER_FIELD),
                          max_files_per_form=config.get("UPLOAD_MAX_FILES_PER_FORM",
-                                                       uploads.MAX_FILES_PER_FORM))
+                                                       uploads.MAX_FILES_PER_FORM),
+                         clamd=config.get("CLAMD_SOCKET", ""))
     except uploads.UploadError as error:
         return str(error)
     return None

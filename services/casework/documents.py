@@ -99,11 +99,12 @@ def _record_plan(officer, person, kind, document, today, early_reason, ip):
 
 
 def upload(person, *, officer, kind, title, filename, stream, issue=False, upload_dir, max_bytes,
-           today, early_reason="", ip="") -> Document:
+           today, early_reason="", ip="", clamd="") -> Document:
     """Store a document on the case. A draft plan with ``issue`` records the event "Draft EHC
     plan issued" and shares the plan with the linked parents; a final plan records "Final EHC plan
     issued" (and is shared with the parents when ``issue``). Everything in one transaction;
-    raises DocumentProblem with the messages to show."""
+    raises DocumentProblem with the messages to show. ``clamd`` (PORTAL_CLAMD_SOCKET): the file
+    is scanned there before it is kept (uploads.virus_check)."""
     title = (title or "").strip()
     _check(kind, title, filename, stream, issue, person)
     label, tab, accept = KINDS[kind]
@@ -119,6 +120,11 @@ def upload(person, *, officer, kind, title, filename, stream, issue=False, uploa
             raise DocumentProblem({"file": "The selected file is empty"})
         if not uploads.content_matches(extension, temp):
             raise DocumentProblem({"file": uploads.type_message(accept)})
+        try:
+            uploads.virus_check(temp, clamd, user=officer, person_id=person.id, ip=ip,
+                                object_type="document", kind=kind)
+        except uploads.UploadError as error:
+            raise DocumentProblem({"file": str(error)}) from None
         stored_name = secrets.token_hex(24)
         with models.db.atomic():
             document = Document.create(

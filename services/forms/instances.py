@@ -342,7 +342,7 @@ def check_version(instance, version) -> None:
 
 def upload(instance, form, step_key, input_name, *, filename, stream, user, upload_dir,
            max_bytes, max_files_per_field=uploads.MAX_FILES_PER_FIELD,
-           max_files_per_form=uploads.MAX_FILES_PER_FORM):
+           max_files_per_form=uploads.MAX_FILES_PER_FORM, clamd=""):
     """Store one file for a file field of ``step_key`` (``input_name`` is ``name`` or
     ``name-<row>``). A field takes its schema ``max`` files (else ``max_files_per_field``), a form
     ``max_files_per_form`` in all. Returns the Attachment; raises uploads.UploadError or KeyError."""
@@ -360,7 +360,7 @@ def upload(instance, form, step_key, input_name, *, filename, stream, user, uplo
     uploads.check_quota(instance, key, **quota)  # early: a full field writes nothing to disk
     return uploads.store(instance=instance, field_key=key, filename=filename, stream=stream,
                          user=user, upload_dir=upload_dir, max_bytes=max_bytes,
-                         accept=field.accept, **quota)  # counted again inside its transaction
+                         accept=field.accept, clamd=clamd, **quota)  # quota counted again inside
 
 
 def error_anchors(step, errors: dict) -> dict:

@@ -7,10 +7,16 @@ complete and checked: an interrupted or refused upload leaves nothing behind. On
 a random name; the name the user gave it is kept in the database and only ever sent back in a
 Content-Disposition header by an authorised download view.
 
+When a virus scanner is configured (PORTAL_CLAMD_SOCKET, passed in as ``clamd``), every file is
+streamed to clamd after these checks and before it is kept (``virus_check``): a file clamd finds
+infected is refused at the field and audited; when clamd cannot answer the file is refused too —
+never kept unchecked.
+
 No request objects here: views pass the uploaded file's name and a readable binary stream.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import zipfile
@@ -19,6 +25,10 @@ from pathlib import Path
 
 import models
 from models import Attachment, FormInstance, Submission, utcnow
+from services import audit
+from services.ops import clamd as clamd_client
+
+log = logging.getLogger("portal.uploads")
 
 # extension -> (content type, what it is called in messages)
 ALLOWED = {
@@ -39,10 +49,31 @@ CHUNK = 64 * 1024
 MAX_FILES_PER_FIELD = 10  # config UPLOAD_MAX_FILES_PER_FIELD (a field's own ``max`` wins)
 MAX_FILES_PER_FORM = 30  # config UPLOAD_MAX_FILES_PER_FORM: live files on one form instance
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+VIRUS_FOUND = "The selected file contains a virus"
+CANNOT_SCAN = "The selected file cannot be checked for viruses right now. Try again later."
 
 
 class UploadError(Exception):
     """A file was refused; ``str(error)`` is the GOV.UK message to show at the field."""
+
+
+def virus_check(path: Path, clamd: str, *, user, person_id, ip: str = "", **where) -> None:
+    """Refuse the file at ``path`` unless clamd says it is clean (nothing to do when ``clamd`` is
+    empty). Infected: an audit event "upload-virus-found" (``where`` says which form field or
+    case document), then UploadError(VIRUS_FOUND). No answer: UploadError(CANNOT_SCAN)."""
+    if not clamd:
+        return
+    try:
+        with open(path, "rb") as f:
+            signature = clamd_client.scan(clamd, f)
+    except clamd_client.Unavailable as exc:
+        log.warning("virus scan unavailable, upload refused: %s", exc)
+        raise UploadError(CANNOT_SCAN) from None
+    if signature:
+        with models.db.atomic():
+            audit.record("upload-virus-found", user=user, ip=ip, person_id=person_id,
+                         signature=signature, size=path.stat().st_size, **where)
+        raise UploadError(VIRUS_FOUND)
 
 
 @dataclass(frozen=True)
@@ -158,12 +189,13 @@ def _write_temp(stream, directory: Path, max_bytes: int) -> tuple[Path, int]:
 
 def store(*, instance, field_key: str, filename: str, stream, user, upload_dir, max_bytes: int,
           accept=(), per_field: int = MAX_FILES_PER_FIELD,
-          per_form: int = MAX_FILES_PER_FORM) -> Attachment:
+          per_form: int = MAX_FILES_PER_FORM, clamd: str = "") -> Attachment:
     """Check and keep one uploaded file for ``instance`` under ``field_key`` ("step.field" or
     "step.<row>.field"). Raises UploadError with the message to show at the field.
 
     The quota (``per_field``, ``per_form``) is counted inside the transaction that adds the file,
-    with the form instance's row locked, so two uploads at once cannot both take the last place."""
+    with the form instance's row locked, so two uploads at once cannot both take the last place.
+    ``clamd`` (PORTAL_CLAMD_SOCKET): scan the file there before keeping it (``virus_check``)."""
     name = clean_filename(filename)
     if not filename or stream is None:
         raise UploadError("Select a file")
@@ -177,6 +209,8 @@ def store(*, instance, field_key: str, filename: str, stream, user, upload_dir, 
             raise UploadError("The selected file is empty")
         if not content_matches(extension, temp):
             raise UploadError(type_message(accept))
+        virus_check(temp, clamd, user=user, person_id=instance.person_id,
+                    object_type="form-instance", object_id=str(instance.id), field=field_key)
         stored_name = secrets.token_hex(24)
         with models.db.atomic():
             _lock(instance)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import models
+from services.ops import clamd
 
 
 def _secret_key(config, env):
@@ -75,17 +76,13 @@ def _uploads(config, env):
 
 
 def _clamd(config, env):
-    where = env.get("PORTAL_CLAMD_SOCKET", "")
+    where = env.get("PORTAL_CLAMD_SOCKET") or config.get("CLAMD_SOCKET", "")
     if not where:
         return True, "No virus scanner configured (PORTAL_CLAMD_SOCKET is not set)."
-    target = where
-    if not where.startswith("/") and ":" in where:
-        host, port = where.rsplit(":", 1)
-        target = (host, int(port))
-    problem = _reachable(target)
-    if problem:
-        return False, f"clamd at {where} cannot be reached ({problem}): uploads will be refused."
-    return True, f"clamd at {where} answers."
+    if not clamd.ping(where):
+        return False, (f"clamd at {where} cannot be reached or does not answer PING: "
+                       "uploads will be refused.")
+    return True, f"clamd at {where} answers PING."
 
 
 def _proxies(config, env):

@@ -86,7 +86,7 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "file"
 
 
-def export_person(person, *, out, registry, council, upload_dir, by=None) -> dict:
+def export_person(person, *, out, registry, council, upload_dir, by=None, ip="") -> dict:
     """Write the zip to ``out`` (a path or file object); return what went in, by kind."""
     records = records_about(person)
     counts = {"records": sum(len(v) for v in records.values()), "pdfs": 0, "files": 0,
@@ -103,6 +103,6 @@ def export_person(person, *, out, registry, council, upload_dir, by=None) -> dic
             else:
                 counts["missing_files"] += 1
     with models.db.atomic():
-        audit.record("subject-access-export", user=by, object_type="person",
+        audit.record("subject-access-export", user=by, ip=ip, object_type="person",
                      object_id=str(person.id), person_id=person.id, **counts)
     return counts

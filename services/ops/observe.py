@@ -6,16 +6,20 @@ status and duration. Nothing else: no names, emails, query strings, codes or tok
 
 Counters and histograms live in this process (``REGISTRY``); the outbox and lockout figures are
 read from the database when /metrics is scraped, so they are right whichever worker answers.
+Under gunicorn with several workers set ``PROMETHEUS_MULTIPROC_DIR`` (deploy/systemd: a fresh
+runtime folder; deploy/gunicorn.conf.py empties it at start): prometheus_client then keeps every
+worker's counters in files there and /metrics adds them all up (``scrape_registry``).
 """
 import json
 import logging
+import os
 import re
 import time
 import uuid
 
 from flask import g, request
 from flask_login import current_user
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 import models
@@ -77,9 +81,21 @@ class _DatabaseFigures:
 REGISTRY.register(_DatabaseFigures())
 
 
+def scrape_registry():
+    """This process's registry; with PROMETHEUS_MULTIPROC_DIR, every worker's figures summed from
+    the files there (plus the database figures, read once)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=folder)
+    registry.register(_DatabaseFigures())
+    return registry
+
+
 def exposition() -> bytes:
     models.db.connect(reuse_if_open=True)
-    return generate_latest(REGISTRY)
+    return generate_latest(scrape_registry())
 
 
 def init_app(app) -> None:

@@ -3,12 +3,14 @@
 Each rule removes only rows older than its limit (``purge(now, dry_run)``); the council file may
 shorten or lengthen any of them (days). Defaults follow issue 15: sessions and sign-in attempts
 90 days, one-time codes and the bodies of sent emails 7 days, audit events 7 years (2557 days:
-the Limitation Act's six years plus one, a common council schedule). Closed cases are not purged
-here (docs/decisions.md, "Retention").
+the Limitation Act's six years plus one, a common council schedule). Closed cases: the child's
+whole record goes 7 years after closure and not before they are 31 (services/ops/closed_cases.py).
 """
 import datetime as dt
 
 import models
+from services.ops import closed_cases
+from services.forms import uploads
 from models import (AuditEvent, OneTimeCode, Outbox, SignInAttempt, SignInLock, Throttle,
                     UserSession, utcnow)
 
@@ -18,6 +20,8 @@ DEFAULTS = {
     "one_time_codes_days": 7,
     "sent_email_bodies_days": 7,
     "audit_events_days": 2557,
+    "closed_cases_days": 2557,
+    "closed_cases_min_age_years": 31,
 }
 
 
@@ -63,8 +67,10 @@ def _count(query):
     return model.select().where(query._where).count() if query._where is not None else 0
 
 
-def purge(council: dict, now: dt.datetime | None = None, dry_run: bool = False):
-    """Remove what is past its date; returns [(what, how many, days kept)] in order."""
+def purge(council: dict, now: dt.datetime | None = None, dry_run: bool = False,
+          upload_dir=None):
+    """Remove what is past its date; returns [(what, how many, days kept)] in order. Closed
+    cases past their date go last, with their files (deleted once the transaction commits)."""
     now = now or utcnow()
     table = limits(council)
     done = []
@@ -72,4 +78,8 @@ def purge(council: dict, now: dt.datetime | None = None, dry_run: bool = False):
         for what, key, query in _rules(table, now):
             count = _count(query) if dry_run else query.execute()
             done.append((what, count, table[key]))
+        cases = closed_cases.due(table, now)
+        files = [] if dry_run else closed_cases.remove(cases, upload_dir)
+        done.append(("closed cases", len(cases), table["closed_cases_days"]))
+    uploads.delete_files(files)
     return done

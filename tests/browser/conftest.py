@@ -15,6 +15,7 @@ Fixtures (see /work/notes/browser-report.md for a walk-through):
 
 Browser tests are never skipped: a missing /usr/bin/chromium is an error (run ``make chromium``).
 """
+import contextlib
 import email
 import email.policy
 import os
@@ -146,6 +147,32 @@ def portal(tmp_path_factory):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@contextlib.contextmanager
+def another_portal(tmp_path_factory, name: str, env: dict):
+    """A second live portal with ``env`` added to its environment (a module fixture yields from
+    ``with another_portal(...) as live``). Always SQLite in its own instance folder: the worker's
+    PostgreSQL database belongs to the session ``portal`` (recreating it would empty that one)."""
+    instance = tmp_path_factory.mktemp(name)
+    log_path = instance.parent / f"{name}.log"
+    log = open(log_path, "w")
+    inherited = {k: v for k, v in os.environ.items() if k != "PORTAL_TEST_DATABASE_URL"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.browser.server", "--instance", str(instance)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
+        env={**inherited, "PYTHONUNBUFFERED": "1", **env})
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("PORTAL_TEST_SERVER "), line
+        live = LivePortal(line.split()[1], instance, log_path)
+        _wait_until_answering(live, process)
+        threading.Thread(target=_copy_lines, args=(process.stdout, log), daemon=True).start()
+        yield live
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+        log.close()
 
 
 def _copy_lines(source, sink):

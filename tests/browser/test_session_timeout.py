@@ -6,16 +6,11 @@ POST) extends the session; left alone, the session ends, Save & Continue says "N
 have been signed out", and after signing in again the typed answer is on the step. JavaScript
 off: the page says when the session ends, and the answer sent after it did comes back too.
 """
-import os
-import subprocess
-import sys
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import ROOT, LivePortal, _copy_lines, _wait_until_answering
+from tests.browser.conftest import another_portal
 from tests.browser.test_forms_files import _seed
 
 TYPED = "Zz typed before the session ended"
@@ -24,21 +19,9 @@ TYPED = "Zz typed before the session ended"
 @pytest.fixture(scope="module")
 def short_portal(tmp_path_factory):
     """A second live portal whose sessions end after one idle minute."""
-    instance = tmp_path_factory.mktemp("portal-short-idle")
-    log = open(instance.parent / "portal-short-idle.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.server", "--instance", str(instance)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "PORTAL_SESSION_IDLE_MINUTES": "1"})
-    line = process.stdout.readline()
-    assert line.startswith("PORTAL_TEST_SERVER "), line
-    live = LivePortal(line.split()[1], instance, instance.parent / "portal-short-idle.log")
-    _wait_until_answering(live, process)
-    threading.Thread(target=_copy_lines, args=(process.stdout, log), daemon=True).start()
-    yield live
-    process.terminate()
-    process.wait(timeout=5)
-    log.close()
+    with another_portal(tmp_path_factory, "portal-short-idle",
+                        {"PORTAL_SESSION_IDLE_MINUTES": "1"}) as live:
+        yield live
 
 
 def test_warning_stay_signed_in_then_answers_kept_across_the_end(browser, short_portal):

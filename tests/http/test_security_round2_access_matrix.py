@@ -128,6 +128,7 @@ EXPECTED = {
     "GET /team/people/<id:person_id>/key-dates": officer_only(),
     "POST /team/people/<id:person_id>/key-dates": officer_only(),
     "POST /team/people/<id:person_id>/links": officer_only(),
+    "POST /team/people/<id:person_id>/subject-access-export": officer_only(),
     "POST /team/people/<id:person_id>/links/<id:link_id>/end": officer_only(),
     "GET /team/people/<id:person_id>/merge": officer_only(),
     "POST /team/people/<id:person_id>/merge": officer_only(),

@@ -3,6 +3,7 @@ import datetime as dt
 
 from tests.perf import crowd as C
 from tests.perf import settings as S
+from tests.perf import weight as weight_part
 
 LOAD_ORDER = (C.SELECT_PERSON, C.FORMS_SECTION, C.TAB_SWITCH, C.STEP_PAGE, C.AUTOSAVE,
               C.STEP_SWAP, C.ADD_MORE, C.REMOVE_ROW, C.SUMMARY, C.SUBMIT, C.EDIT, C.MAIL_LOGIN)
@@ -57,6 +58,7 @@ WHY = {
         "Person sorts all linked children by lower(surname); a caseload or queue ordered by a "
         "computed value does the same) grow with the data: an index matching the ORDER BY, or a "
         "stored sort key with an index, keeps the first page flat."),
+    "wire": weight_part.WIRE_WHY,
     "reliability": (
         "A reliability check failed: see the figures in the row and Problems found."),
 }
@@ -165,6 +167,8 @@ def build(results, notes):
             f"{kb(f['wire'])} gzip (raw {kb(f['raw'])}; headers {kb(f['headers'])}); "
             f"status {f['status']}", f"≤ {S.TARGET_FRAGMENT_KB} KB",
             judge(f["wire"] <= S.TARGET_FRAGMENT_KB * 1024 and f["status"] == 200, "fragment"))
+    for section, what, figure, target, ok in weight_part.wire_rows(weight):  # issue 15
+        row(section, what, figure, target, judge(ok, "wire"))
 
     # --- PDF ----------------------------------------------------------------------------------
     pdf = results.get("pdf") or {}
