@@ -28,6 +28,31 @@ _SENTENCES = {
     "form-viewed": "viewed {form}",
     "form-file-downloaded": "downloaded a file from {form}",
     "form-pdf-downloaded": "downloaded the PDF of {form}",
+    "form-author-changed": "handed over a draft of {form} to a colleague",
+    "draft-shared": "shared a draft of {form} with {colleague}",
+    "draft-unshared": "stopped sharing a draft of {form}",
+    "person-handed-over": "handed the child over to {colleague}",
+    "link-ended-with-role": "lost access to the child when their role ended",
+    "family-link-ended": "ended a family member's access to the child",
+    "link-requested": "asked to be linked to the child with a reference code",
+    "link-request-confirmed": "confirmed a family member's link to the child",
+    "link-request-refused": "refused a family member's request to be linked",
+    "reference-code-created": "made a reference code for the family",
+    "reference-code-withdrawn": "withdrew a reference code",
+    "advice-requested": "asked for advice ({form})",
+    "advice-reminder-sent": "sent a reminder about advice that is due",
+    "advice-pack-downloaded": "downloaded the advice pack",
+    "document-uploaded": "uploaded a document",
+    "document-generated": "made a letter from a template",
+    "document-downloaded": "downloaded a document",
+    "information-shared": "shared information (round {round})",
+    "message-sent": "sent a message about the child",
+    "upload-virus-found": "tried to upload a file that contains a virus (not kept)",
+    "closed-case-removed": "removed the closed case under the council's retention schedule",
+    "sen2.details": "changed the SEN2 return details",
+    "sen2.placement-added": "added a placement to the SEN2 return details",
+    "sen2.placement-removed": "removed a placement from the SEN2 return details",
+    "subject-access-export": "exported everything held about the child (subject access request)",
 }
 _CHANGE_LABELS = {**DETAIL_LABELS, "phase": "Phase", "officer": "Officer", "on": "Date",
                   "outcome": "Outcome", "reason": "Reason"}
@@ -75,7 +100,8 @@ def describe_event(event, who):
         what = _event_words(detail)
     elif event.action in _SENTENCES:
         what = _SENTENCES[event.action].format(
-            form=form, event=rules.lower_label(detail.get("kind")))
+            form=form, event=rules.lower_label(detail.get("kind")),
+            colleague=detail.get("colleague") or "a colleague", round=detail.get("round", "?"))
     else:
         what = event.action.replace("-", " ")
     changes = [(_CHANGE_LABELS.get(name, name.replace("_", " ")), *pair)

@@ -56,3 +56,28 @@ def test_changes_get_labels(app):
             "Zzsam Zztester")
     assert described["what"] == "corrected draft EHC plan issued"
     assert described["changes"] == [("Date", "2026-03-02", "2026-03-01")]
+
+
+def _actions_about_a_child():
+    """Every audit action the code records with a person_id (read from the source)."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in [*root.glob("services/**/*.py"), *root.glob("blueprints/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record"
+                    and getattr(node.func.value, "id", "") == "audit" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and any(k.arg == "person_id" for k in node.keywords)):
+                found.add(node.args[0].value)
+    return sorted(found)
+
+
+def test_every_action_about_a_child_is_said_in_words_on_the_case_page(app):
+    actions = _actions_about_a_child()
+    assert "subject-access-export" in actions and "document-uploaded" in actions
+    with app.app_context():
+        fallback = [a for a in actions
+                    if trail.describe_event(Event(a), "Zzsam")["what"] == a.replace("-", " ")]
+    assert fallback == []
