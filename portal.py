@@ -25,6 +25,7 @@ from blueprints import (
     account, auth, casework, citizen, forms, health, home, messages, metrics, organisations, people,
     sen2, team, web,
 )
+from blueprints import designer  # the form designer (issue 17)
 from engine import load_registry
 from engine.schema import check_directory
 from services import backups, demo, mail
@@ -196,6 +197,7 @@ def _wire_database(app: Flask) -> None:
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
               health, sen2, metrics)
+BLUEPRINTS += (designer,)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -592,6 +592,16 @@ def copy_field(data: dict, step_key: str, field: dict, lists: dict | None = None
     return new, copied["name"]
 
 
+def bank_id(item) -> str:
+    """A question-bank item's identity in a post: form key, step title and field name."""
+    return "|".join((item.form_key, item.step_title, _name(item.field)))
+
+
+def bank_item(items, ident: str):
+    """The question-bank item ``ident`` names, or None."""
+    return next((item for item in items if bank_id(item) == ident), None)
+
+
 # --- small helpers ----------------------------------------------------------------------------
 
 def _text(posted, key: str, *, multiline: bool = False) -> str:
