@@ -184,6 +184,7 @@ class Form:
     description: str | None = None
     intro: str | None = None
     source: str = ""
+    retired: bool = False  # set by the live registry (services/forms_design): no new starts
 
     def step(self, key: str) -> Step:
         """The step called ``key``; KeyError if there is none."""
@@ -893,6 +894,10 @@ class FormRegistry:
 
     def __len__(self):
         return len(self._current)
+
+    def all_forms(self) -> list[Form]:
+        """Every loaded form at every version (the live registry overlays the database's)."""
+        return list(self._forms.values())
 
 
 def _yaml_files(directory: Path) -> list[Path]:
