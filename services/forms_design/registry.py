@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import peewee
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context, request
 
 from engine import FormRegistry
 from engine.schema import SchemaError, load_form_text
@@ -78,8 +78,10 @@ class LiveRegistry:
     # -- resolving ---------------------------------------------------------------------------
 
     def _state(self):
+        # Keyed by the request too: a test's app context outlives many requests.
+        this = (self, request._get_current_object() if has_request_context() else None)
         cached = g.get(_G_KEY) if has_app_context() else None
-        if cached is not None and cached[0] is self:
+        if cached is not None and cached[0] == this:
             return cached[1]
         stamp = read_stamp()
         state = self._built
@@ -88,7 +90,7 @@ class LiveRegistry:
         elif stamp != state[0]:
             state = self._built = self._build(stamp)
         if has_app_context():
-            setattr(g, _G_KEY, (self, state))
+            setattr(g, _G_KEY, (this, state))
         return state
 
     def _build(self, stamp):
