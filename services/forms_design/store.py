@@ -393,6 +393,8 @@ def import_catalogue(directory, by=None) -> tuple[int, list[str]]:
 def check_database_forms() -> list[str]:
     """Every database form (drafts too) the engine refuses: "database form KEY v N: sentence"."""
     problems = []
+    if not FormDefinition.table_exists():  # a database init-db has not brought up to date yet
+        return problems
     for row in FormDefinition.select().order_by(FormDefinition.key, FormDefinition.version):
         filename = f"database form {row.key} v {row.version}"
         try:
