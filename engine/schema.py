@@ -905,6 +905,9 @@ def _yaml_files(directory: Path) -> list[Path]:
                   if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
+yaml_files = _yaml_files  # which files of a folder are forms (services/forms_design reads them too)
+
+
 def _load_all(directory) -> tuple[FormRegistry, list[str]]:
     directory = Path(directory)
     problems: list[str] = []

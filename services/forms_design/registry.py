@@ -14,7 +14,7 @@ import peewee
 from flask import g, has_app_context, has_request_context, request
 
 from engine import FormRegistry
-from engine.schema import SchemaError, load_form_text
+from engine.schema import SchemaError, load_form_text, yaml_files
 from models import FormCatalogueStamp, FormDefinition
 
 log = logging.getLogger("portal.forms")
@@ -31,9 +31,7 @@ def shipped_sources(directory) -> list[tuple[object, str, str]]:
     for folder in (directory, directory / "_archive"):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
-                continue
+        for path in yaml_files(folder):
             text = path.read_text(encoding="utf-8")
             try:
                 found.append((load_form_text(text, str(path)), text, str(path)))

@@ -168,6 +168,14 @@ def _ordered(block: dict, order) -> dict:
     return {**first, **{k: v for k, v in block.items() if k not in first}}
 
 
+class _Dumper(yaml.SafeDumper):
+    """Text with line breaks as a ``|`` block, the way people write intros in the files."""
+
+
+_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
 def dump_yaml(data: dict) -> str:
     """Readable YAML with a stable key order (form, then steps, then fields)."""
     data = _ordered(dict(data), FORM_ORDER)
@@ -181,8 +189,8 @@ def dump_yaml(data: dict) -> str:
                                       for f in step["fields"]]
             steps.append(step)
         data["steps"] = steps
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
 
 
 _VERSION_LINE = re.compile(r"^version:[^\n]*$", re.M)

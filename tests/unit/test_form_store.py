@@ -411,3 +411,21 @@ def test_create_officer_designer_grants_the_first_one(ctx):
 def test_the_live_registry_has_form_registry_s_interface():
     for name in ("get", "current", "versions", "__contains__", "__iter__", "__len__"):
         assert callable(getattr(live.LiveRegistry, name)) and callable(getattr(FormRegistry, name))
+
+
+def test_a_multi_line_intro_is_saved_as_a_readable_block(ctx):
+    draft = store.start_draft(KEY, ctx["designer"])
+    data = store.data_of(draft)
+    data["intro"] = "Zz first paragraph.\n\nZz second paragraph."
+    saved = store.save_draft(draft, data, draft.lock, ctx["designer"])
+    assert "intro: |-\n  Zz first paragraph.\n\n  Zz second paragraph.\n" in saved.source
+    assert store.form_of(saved).intro == "Zz first paragraph.\n\nZz second paragraph."
+
+
+def test_a_database_without_the_forms_tables_serves_the_files(ctx):
+    models.db.drop_tables([models.FormCatalogueStamp])
+    try:
+        assert live.read_stamp() is None
+        assert ctx["registry"].get(KEY).version == 1 and ctx["registry"].startable(KEY)
+    finally:  # on PostgreSQL the tables are made once per session
+        models.db.create_tables([models.FormCatalogueStamp])
