@@ -51,11 +51,14 @@ def _me():
 
 
 def _page(template, status=200, **context):
-    """Page ``designer/<name>.html`` or, for htmx, its fragment ``designer/_<name>.html`` (the
+    """The page ``designer/_<template>.html`` in the layout, or for htmx just that fragment (the
     contents of #designer-main), which carries the flashed notices itself."""
     context.setdefault("errors", {})
     context.setdefault("typed", {})
-    body, status = render(f"designer/{template}.html", f"designer/_{template}.html", status, notices=get_flashed_messages() if is_partial() else [],
+    fragment = f"designer/_{template}.html"
+    notices = get_flashed_messages() if is_partial() else []
+    body, status = render("designer/page.html", fragment, status, designer_fragment=fragment,
+                          designer_template=template, notices=notices,
                           roles=ROLES, tabs=TABS, tab_names=editing.TAB_NAMES,
                           role_names=editing.ROLE_NAMES, **context)
     headers = {"HX-Push-Url": request.full_path.rstrip("?")} if (
@@ -294,16 +297,25 @@ def add_step(form_key):
 def move_step(form_key, step_key):
     """Move a step up or down (``direction``), or remove it."""
     draft = _draft(form_key)
-    if request.endpoint == "designer.remove_step":
-        change, said = (lambda d: editing.remove_step(d, step_key)), "The step has been removed."
+    return _move_or_remove(draft, "step", step_key, (step_key,),
+                           lambda **kw: _editor(draft, **kw),
+                           url_for("designer.draft", form_key=form_key))
+
+
+def _move_or_remove(draft, what, name, where, page, url):
+    """The Move up / Move down / Remove buttons of a step or a question; a refusal is shown at
+    the button's row (``move-<name>``, ``remove-<name>``)."""
+    if request.endpoint.startswith("designer.remove_"):
+        change = lambda d: getattr(editing, f"remove_{what}")(d, *where)  # noqa: E731
+        said = f"The {'question' if what == 'field' else what} has been removed."
     else:
         up = request.form.get("direction") == "up"
-        change = lambda d: editing.move_step(d, step_key, -1 if up else 1)  # noqa: E731
-        said = f"The step has been moved {'up' if up else 'down'}."
+        change = lambda d: getattr(editing, f"move_{what}")(d, *where, -1 if up else 1)  # noqa: E731
+        said = f"The {'question' if what == 'field' else what} has been moved {'up' if up else 'down'}."
     return _change(draft, change,
-                   lambda errors, **kw: _editor(draft, errors={f"{k}-{step_key}": v
-                                                               for k, v in errors.items()}, **kw),
-                   lambda _: (said, url_for("designer.draft", form_key=form_key)), control="move")
+                   lambda errors, **kw: page(errors={f"{k}-{name}": v for k, v in errors.items()},
+                                             **kw),
+                   lambda _: (said, url), control="move")
 
 
 @bp.route("/<form_key>/draft/discard", methods=["POST"])
@@ -348,17 +360,9 @@ def step(form_key, step_key):
 def move_field(form_key, step_key, name):
     """Move a question up or down (``direction``), or remove it."""
     draft = _draft(form_key)
-    if request.endpoint == "designer.remove_field":
-        change, said = (lambda d: editing.remove_field(d, step_key, name)), "The question has been removed."
-    else:
-        up = request.form.get("direction") == "up"
-        change = lambda d: editing.move_field(d, step_key, name, -1 if up else 1)  # noqa: E731
-        said = f"The question has been moved {'up' if up else 'down'}."
-    return _change(draft, change,
-                   lambda errors, **kw: _step_page(draft, step_key, errors={
-                       f"{k}-{name}": v for k, v in errors.items()}, **kw),
-                   lambda _: (said, url_for("designer.step", form_key=form_key, step_key=step_key)),
-                   control="move")
+    return _move_or_remove(draft, "field", name, (step_key, name),
+                           lambda **kw: _step_page(draft, step_key, **kw),
+                           url_for("designer.step", form_key=form_key, step_key=step_key))
 
 
 def _field_page(draft, step_key, name=None, errors=None, typed=None, status=200):

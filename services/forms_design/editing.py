@@ -337,16 +337,20 @@ def _ordered_step(step: dict) -> dict:
 def move_step(data: dict, step_key: str, direction: int) -> dict:
     """Move a step one place up (-1) or down (+1)."""
     new = copy.deepcopy(data)
-    items = new.get("steps") or []
-    index = next((i for i, s in enumerate(items) if s.get("key") == step_key), None)
-    if index is None:
-        raise KeyError(step_key)
-    target = index + (1 if direction > 0 else -1)
-    if not 0 <= target < len(items):
-        raise Refused({"move": "The step is already " + ("last" if direction > 0 else "first")})
-    items[index], items[target] = items[target], items[index]
+    _swap(new.get("steps") or [], [s.get("key") for s in steps(new)], step_key, direction, "step")
     _check_order(new, "move")
     return new
+
+
+def _swap(items: list, names: list, name: str, direction: int, what: str):
+    """Swap ``items[name]`` with its neighbour above (-1) or below (+1), in place."""
+    if name not in names:
+        raise KeyError(name)
+    index = names.index(name)
+    target = index + (1 if direction > 0 else -1)
+    if not 0 <= target < len(items):
+        raise Refused({"move": f"The {what} is already " + ("last" if direction > 0 else "first")})
+    items[index], items[target] = items[target], items[index]
 
 
 def remove_step(data: dict, step_key: str) -> dict:
@@ -545,13 +549,7 @@ def move_field(data: dict, step_key: str, name: str, direction: int) -> dict:
     """Move a field one place up (-1) or down (+1) within its step."""
     new = copy.deepcopy(data)
     items = step_of(new, step_key).get("fields") or []
-    index = [_name(f) for f in items].index(name) if name in [_name(f) for f in items] else None
-    if index is None:
-        raise KeyError(name)
-    target = index + (1 if direction > 0 else -1)
-    if not 0 <= target < len(items):
-        raise Refused({"move": "The question is already " + ("last" if direction > 0 else "first")})
-    items[index], items[target] = items[target], items[index]
+    _swap(items, [_name(f) for f in items], name, direction, "question")
     _check_order(new, "move")
     return new
 
