@@ -57,7 +57,8 @@ def _page(template, status=200, **context):
     context.setdefault("typed", {})
     fragment = f"designer/_{template}.html"
     notices = get_flashed_messages() if is_partial() else []
-    body, status = render("designer/page.html", fragment, status, designer_fragment=fragment,
+    body, status = render("designer/page.html", "designer/_partial.html", status,
+                          designer_fragment=fragment,
                           designer_template=template, notices=notices,
                           roles=ROLES, tabs=TABS, tab_names=editing.TAB_NAMES,
                           role_names=editing.ROLE_NAMES, **context)
@@ -200,12 +201,17 @@ def designers():
 @designer_only
 def form_page(form_key):
     """A form's status, its version history (with exports) and what can be done with it."""
+    return _form_page(form_key)
+
+
+def _form_page(form_key, errors=None, status=200):
     versions = store.versions_of(form_key)
     draft = store.draft_of(form_key)
     if not versions and draft is None:
         abort(404)
     row = next((r for r in store.catalogue() if r.key == form_key), None)
-    return _page("form", form_key=form_key, versions=versions, draft=draft, row=row)
+    return _page("form", status, form_key=form_key, versions=versions, draft=draft, row=row,
+                 errors=errors or {})
 
 
 @bp.route("/<form_key>/draft/start", methods=["POST"])
@@ -228,9 +234,8 @@ def retire(form_key):
     restoring = request.endpoint == "designer.restore"
     try:
         (store.restore if restoring else store.retire)(form_key, _me())
-    except store.Refused as refused:
-        flash_success(_sentences(refused.problems))
-        return redirect(url_for("designer.form_page", form_key=form_key), 303)
+    except store.Refused as refused:  # already retired (or restored): a second click, say
+        return _form_page(form_key, {"retire": _sentences(refused.problems)}, 422)
     return _done("The form can be started again." if restoring else
                  "The form is retired: nobody can start it now; forms already started or sent "
                  "keep working.", url_for("designer.form_page", form_key=form_key))

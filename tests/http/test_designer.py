@@ -165,6 +165,10 @@ def test_properties_save_with_and_without_javascript(app, client, draft_form, js
     response = post(client, app, f"{BASE}/{KEY}/draft/properties", PROPS, js=js, follow=True)
     assert response.status_code == 200 and "details have been saved" in html(response)
     assert ("<html" in html(response)) is not js
+    assert "<title>Draft: Zz Speech Therapy Update - Form designer - " in html(response)
+    if js:  # the fragment of the page it changed, and the address follows it
+        assert html(response).lstrip().startswith("<title>")
+        assert response.headers["HX-Push-Url"] == f"{BASE}/{KEY}/draft"
     saved = data(app)
     assert saved["due_days"] == 42 and saved["intro"] == "Tell us how therapy is going."
     assert lock(app) == 2
@@ -407,6 +411,9 @@ def test_retire_and_restore(app, client, draft_form):
     assert "The form is retired" in html(response) and "Restore" in html(response)
     with app.app_context():
         assert not app.extensions["forms"].startable(KEY)
+    response = post(client, app, f"{BASE}/{KEY}/retire", with_lock=False, js=True)
+    assert response.status_code == 422
+    error_at(response, "retire", "is already retired")
     response = post(client, app, f"{BASE}/{KEY}/restore", with_lock=False, follow=True)
     assert "can be started again" in html(response)
     with app.app_context():
