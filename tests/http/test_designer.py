@@ -448,3 +448,26 @@ def test_grant_and_revoke_the_permission(app, client, designer, make_user, js):
     response = post(client, app, f"{BASE}/designers", {"officer": "x", "action": "grant"},
                     js=js, with_lock=False)
     error_at(response, "officer", "Choose an officer")
+
+
+def test_preview_of_a_copied_shipped_form_with_built_in_steps(app, client, designer):
+    """Work details are described (no one's profiles to choose) and Save & Continue goes on;
+    the child's details step shows its built-in questions; every step of the copy renders."""
+    post(client, app, f"{BASE}/new", {"title": "Zz Early Years Copy", "key": "zz-eyfs-copy",
+                                      "tab": "request", "copy_of": "early-years-request"},
+         with_lock=False)
+    with app.app_context():
+        form = store.form_of(store.draft_of("zz-eyfs-copy"))
+    first = client.get(f"{BASE}/zz-eyfs-copy/draft/preview")
+    assert first.status_code == 200 and "chooses one of their work profiles" in html(first)
+    token = csrf_from(first)
+    after = client.post(f"{BASE}/zz-eyfs-copy/draft/preview/{form.steps[0].key}", data={
+        "csrf_token": token, "answers": _hidden(html(first), "answers"), "continue": "1"})
+    assert after.status_code == 200 and form.steps[1].title in html(after)
+    for step in form.steps:
+        page = client.post(f"{BASE}/zz-eyfs-copy/draft/preview/{step.key}", data={
+            "csrf_token": token, "answers": "", "goto": step.key})
+        assert page.status_code == 200 and step.title in html(page), step.key
+    child = next(s.key for s in form.steps if s.kind == "child_details")
+    assert "Forename" in html(client.get(f"{BASE}/zz-eyfs-copy/draft/preview/{child}"))
+    assert client.get(f"{BASE}/zz-eyfs-copy/draft/preview/nowhere").status_code == 404
