@@ -310,7 +310,8 @@ def move_step(form_key, step_key):
 def _move_or_remove(draft, what, name, where, page, url):
     """The Move up / Move down / Remove buttons of a step or a question; a refusal is shown at
     the button's row (``move-<name>``, ``remove-<name>``)."""
-    if request.endpoint.startswith("designer.remove_"):
+    removing = request.endpoint.startswith("designer.remove_")
+    if removing:
         change = lambda d: getattr(editing, f"remove_{what}")(d, *where)  # noqa: E731
         said = f"The {'question' if what == 'field' else what} has been removed."
     else:
@@ -320,7 +321,7 @@ def _move_or_remove(draft, what, name, where, page, url):
     return _change(draft, change,
                    lambda errors, **kw: page(errors={f"{k}-{name}": v for k, v in errors.items()},
                                              **kw),
-                   lambda _: (said, url), control="move")
+                   lambda _: (said, url), control="remove" if removing else "move")
 
 
 @bp.route("/<form_key>/draft/discard", methods=["POST"])

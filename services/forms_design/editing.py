@@ -119,11 +119,26 @@ def _name(field: dict) -> str:
     return str(field.get("name") or "")
 
 
-def _ref_target(data: dict, step_key: str, ref: str):
-    """(step key, field name) a show_if ``field`` names from inside step ``step_key``."""
+def _ref_target(data: dict, step_key: str, ref: str, *, step_level: bool = False):
+    """(step key, field name) a show_if ``field`` names from inside step ``step_key``: "step.name",
+    or a bare name in the same step (a field's condition), else in another step (as the engine
+    resolves it)."""
     if "." in ref:
         return tuple(ref.split(".", 1))
+    if not step_level and any(_name(f) == ref for f in _fields(data, step_key)):
+        return step_key, ref
+    for step in steps(data):
+        if step.get("key") != step_key and not step.get("repeat") and any(
+                _name(f) == ref for f in step.get("fields") or []):
+            return step.get("key"), ref
     return step_key, ref
+
+
+def _fields(data: dict, step_key: str) -> list[dict]:
+    try:
+        return list(step_of(data, step_key).get("fields") or [])
+    except KeyError:
+        return []
 
 
 def _position(data: dict) -> dict[tuple[str, str], int]:
@@ -191,7 +206,8 @@ def users_of(data: dict, step_key: str, name: str) -> list[str]:
     out = []
     for step in steps(data):
         cond = step.get("show_if")
-        if isinstance(cond, dict) and _ref_target(data, "", str(cond.get("field", ""))) == (step_key, name):
+        if isinstance(cond, dict) and _ref_target(data, step.get("key"), str(cond.get("field", "")),
+                                                  step_level=True) == (step_key, name):
             out.append(f"the step “{step.get('title')}”")
         for field in step.get("fields") or []:
             cond = field.get("show_if")
@@ -212,13 +228,13 @@ def _check_order(data: dict, control: str):
                            order[(step.get("key"), _name(field))], field.get("label"), control)
         if first is not None:
             _order_problem(data, step, step.get("show_if"), order, first,
-                           f"the step {step.get('title')}", control)
+                           f"the step {step.get('title')}", control, step_level=True)
 
 
-def _order_problem(data, step, cond, order, place, what, control):
+def _order_problem(data, step, cond, order, place, what, control, *, step_level=False):
     if not isinstance(cond, dict) or "field" not in cond:
         return
-    target = _ref_target(data, step.get("key"), str(cond["field"]))
+    target = _ref_target(data, step.get("key"), str(cond["field"]), step_level=step_level)
     if target in order and order[target] >= place:
         raise Refused({control: f"This would put “{what}” before the question its condition "
                                 "uses; a condition can only use an earlier answer"})

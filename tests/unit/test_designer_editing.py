@@ -243,3 +243,17 @@ def test_content_field_needs_text_and_gets_a_name():
     new, name = editing.set_field(base(), "about", {"type": "content", "text": "Read this."})
     assert name == "guidance" and loads(new).step("about").field("guidance").text == "Read this."
     assert "text" in refused(editing.set_field, base(), "about", {"type": "content"})
+
+
+def test_bare_condition_names_resolve_as_the_engine_does():
+    """A field's bare name may mean an earlier step's field; a step's bare name always does."""
+    data = base()
+    data["steps"].append({"key": "more", "title": "More", "show_if": {"field": "seen", "equals": "Yes"},
+                          "fields": [{"name": "why", "type": "text", "label": "Why",
+                                      "show_if": {"field": "seen", "equals": "No"}}]})
+    loads(data)
+    assert editing.users_of(data, "about", "seen") == ["“When”", "the step “More”", "“Why”"]
+    assert "used by the condition" in refused(editing.remove_field, data, "about", "seen")["remove"]
+    moved = editing.move_step(data, "more", -1)  # still after "About": allowed
+    assert [s["key"] for s in moved["steps"]] == ["about", "more", "sessions"]
+    assert "earlier answer" in refused(editing.move_step, moved, "more", -1)["move"]
