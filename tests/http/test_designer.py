@@ -1,12 +1,14 @@
 """The form designer over HTTP (blueprints/designer.py): who may use it, every page and action
 with and without JavaScript (htmx), each refusal at its control, the version lock's 409, preview,
 publish, retire, export/import and the permission."""
+import io
 import json
+import re
 
 import pytest
 import yaml
 
-from models import FormDefinition, FormInstance
+from models import FormInstance
 from services.forms_design import store
 from tests.helpers import csrf_from, html
 
@@ -137,10 +139,10 @@ def test_create_a_form_and_each_mistake_at_its_control(app, client, designer, js
 
 def test_import_yaml_becomes_a_draft_and_a_broken_file_is_refused_at_the_control(app, client, designer):
     token = csrf_from(client.get(f"{BASE}/"))
-    import io
     source = {"key": "zz-imported", "title": "Zz Imported", "tab": "review", "version": 3,
               "started_by": ["professional"], "pdf": False,
-              "steps": [{"key": "one", "title": "One", "fields": [{"name": "a", "type": "text", "label": "A"}]}]}
+              "steps": [{"key": "one", "title": "One",
+                         "fields": [{"name": "a", "type": "text", "label": "A"}]}]}
     response = client.post(f"{BASE}/import", data={"csrf_token": token, "yaml_file": (
         io.BytesIO(yaml.safe_dump(source).encode()), "zz.yaml")}, content_type="multipart/form-data")
     assert response.status_code == 303 and data(app, "zz-imported")["title"] == "Zz Imported"
@@ -148,8 +150,7 @@ def test_import_yaml_becomes_a_draft_and_a_broken_file_is_refused_at_the_control
     response = client.post(f"{BASE}/import", data={"csrf_token": token, "yaml_file": (
         io.BytesIO(yaml.safe_dump(broken).encode()), "zz.yaml")}, content_type="multipart/form-data")
     assert response.status_code == 422
-    error_at(response, "yaml_file", "tab")
-    assert 'tab &#34;nowhere&#34; is not one of' in html(response) or "nowhere" in html(response)
+    error_at(response, "yaml_file", "tab &#34;nowhere&#34; is not one of")  # the engine's words
     response = client.post(f"{BASE}/import", data={"csrf_token": token}, content_type="multipart/form-data")
     error_at(response, "yaml_file", "Choose a YAML file to import")
 
@@ -262,7 +263,7 @@ def test_add_a_select_and_a_question_shown_for_one_answer(app, client, draft_for
     value = json.dumps(["therapy", ["Feeding"]])
     response = post(client, app, field_url(), {"type": "textarea", "label": "Feeding plan", "show_if": value},
                     js=js)
-    assert response.status_code == 303 if not js else response.status_code == 303
+    assert response.status_code == 303  # with htmx too: fetch follows it to the step's fragment
     field = data(app)["steps"][0]["fields"][-1]
     assert field["show_if"] == {"field": "therapy", "equals": "Feeding"}
 
@@ -368,7 +369,6 @@ def test_preview_walks_every_step_with_conditions_add_more_summary_and_pdf(app, 
 
 
 def _hidden(page, name):
-    import re
     return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
 
 
@@ -380,7 +380,8 @@ def test_publish_shows_the_diff_then_publishes(app, client, draft_form, js):
     page = html(client.get(f"{BASE}/{KEY}/draft/publish"))
     assert "A new form: 2 steps" in page
     response = post(client, app, f"{BASE}/{KEY}/draft/publish", js=js, follow=True)
-    assert response.status_code == 200 and "Version 1 of “Zz Speech Therapy Update” is published" in html(response)
+    assert response.status_code == 200
+    assert "Version 1 of “Zz Speech Therapy Update” is published" in html(response)
     assert ("<html" in html(response)) is not js
     with app.app_context():
         assert "zz-speech-update" in app.extensions["forms"]
