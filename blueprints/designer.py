@@ -131,15 +131,18 @@ def new_form():
     """A new form: blank, or a copy of an existing one (``copy_of``)."""
     form = request.form
     key, title, tab = (form.get(n, "").strip() for n in ("key", "title", "tab"))
-    errors = {n: m for n, m in (("title", "Enter the form's title" if not title else None),
-                                ("tab", "Choose the tab the form belongs to" if tab not in TABS else None),
-                                ("key", "Enter a key, like zz-speech-update" if not key else None)) if m}
     copy_of = form.get("copy_of", "").strip() or None
+    errors = {n: m for n, m in (
+        ("title", None if title else "Enter the form's title"),
+        ("key", None if key else "Enter a key, like zz-speech-update"),
+        ("tab", None if tab in TABS else "Choose the tab the form belongs to")) if m}
     if not errors:
         try:
             draft = store.new_form(key, title, tab, _me(), copy_of=copy_of)
         except store.Refused as refused:
             errors = {"key": _sentences(refused.problems)}
+        except KeyError:  # copy_of names no form
+            errors = {"copy_of": "Choose a form to copy, or a blank form"}
     if errors:
         return _index(errors, form, 422)
     return _done(f"The form “{title}” has been created as a draft.",
@@ -188,7 +191,8 @@ def designers():
                 errors = {"officer": _sentences(refused.problems)}
         if not errors:
             done = "can now design forms" if action == "grant" else "can no longer design forms"
-            return _done(f"{officer.display_name or officer.email} {done}.", url_for("designer.designers"))
+            return _done(f"{officer.display_name or officer.email} {done}.",
+                         url_for("designer.designers"))
     officers = officer_accounts.officers()
     return _page("designers", 422 if errors else 200, errors=errors,
                  holders=[o for o in officers if store.is_designer(o)],

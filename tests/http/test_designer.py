@@ -129,6 +129,9 @@ def test_create_a_form_and_each_mistake_at_its_control(app, client, designer, js
                                                   "tab": "assessment"}, js=js, with_lock=False)
     assert response.status_code == 422 and 'href="#key"' in html(response)
     response = post(client, app, f"{BASE}/new", {"title": "Zz Copy", "key": "zz-copy", "tab": "plan",
+                                                  "copy_of": "no-such-form"}, js=js, with_lock=False)
+    error_at(response, "copy_of", "Choose a form to copy, or a blank form")
+    response = post(client, app, f"{BASE}/new", {"title": "Zz Copy", "key": "zz-copy", "tab": "plan",
                                                   "copy_of": "e5b-speech-and-language"},
                     js=js, with_lock=False, follow=True)
     assert response.status_code == 200 and "has been created as a draft" in html(response)
