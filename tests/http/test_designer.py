@@ -304,6 +304,10 @@ def test_change_a_question_keeps_the_page_values(app, client, draft_form):
     name = data(app)["steps"][0]["fields"][0]["name"]
     page = html(client.get(field_url(name)))
     assert "Change the question" in page
+    assert re.search(r'<textarea[^>]*name="hint"[^>]*>\s*</textarea>', page)  # no hint: empty
+    assert re.search(r'<textarea[^>]*name="hint"[^>]*>\s*</textarea>',
+                     html(client.get(field_url() + "?type=text")))
+    assert 'value="None"' not in html(client.get(field_url() + "?type=number"))
     response = post(client, app, field_url(name), {"type": "textarea", "name": name, "label": "Relabelled",
                                                    "rows": "99"})
     error_at(response, "rows", "Rows must be a whole number from 1 to 50")
