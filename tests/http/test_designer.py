@@ -111,10 +111,13 @@ def test_the_designer_link_shows_only_to_designers(app, client, officer):
 
 # --- the list, new, import ---------------------------------------------------------------------
 
-def test_the_list_shows_forms_by_tab_with_version_and_status(client, designer):
+def test_the_list_shows_forms_by_tab_with_version_status_and_who_changed_it(app, client, draft_form):
     page = html(client.get(f"{BASE}/"))
     assert "Assessment forms" in page and "Request forms" in page
-    assert 'id="form-e5b-speech-and-language"' in page and "Published" in page
+    shipped = page[page.index('id="form-e5b-speech-and-language"'):][:1500]
+    assert "Published" in shipped and "Shipped with the portal" in shipped
+    ours = page[page.index(f'id="form-{KEY}"'):][:1500]
+    assert "Draft" in ours and "Zzoliver Zzofficer" in ours
 
 
 @pytest.mark.parametrize("js", [False, True])
