@@ -150,6 +150,24 @@ def test_design_publish_fill_and_version_a_form(any_page, new_page, portal, axe)
     done("Version 1 of")
     axe(page, "Designer: form and history")
 
+    # The other designer pages pass axe too: the permission, the question bank, the type picker.
+    page.get_by_role("link", name="Back to the form designer").click()
+    page.get_by_role("link", name="Who can design forms").click()
+    expect(page.get_by_role("heading", level=1, name="Who can design forms")).to_be_visible()
+    axe(page, "Designer: who can design forms")
+    page.goto(f"/team/designer/{key}")
+    page.get_by_role("button", name="Change this form").click()
+    done("A draft of the next version is open")
+    page.get_by_role("link", name="Sessions", exact=True).click()
+    page.get_by_role("link", name="Copy a question from another form (question bank)").click()
+    page.get_by_label("Find a question").fill("communication strengths")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("cell", name="Communication strengths", exact=True)).to_be_visible()
+    axe(page, "Designer: question bank")
+    page.goto(f"/team/designer/{key}/draft/steps/sessions/fields/new")
+    axe(page, "Designer: the type of a new question")
+    page.goto(f"/team/designer/{key}")
+
     # --- A professional starts, fills and submits version 1; its PDF renders ---
     pro_page = new_page(js=js)
     seed.sign_in(pro_page, portal, pro["email"])
@@ -160,8 +178,7 @@ def test_design_publish_fill_and_version_a_form(any_page, new_page, portal, axe)
     assert "Therapy type" in text and "Zz soft food at lunch" in text, text[:2000]
 
     # --- The officer relabels the question and publishes version 2 ---
-    page.get_by_role("button", name="Change this form").click()
-    done("A draft of the next version is open")
+    page.get_by_role("link", name="Continue the draft").click()
     page.get_by_role("link", name="Therapy", exact=True).click()
     page.get_by_role("link", name="Therapy type").click()
     page.get_by_label("Question", exact=True).fill("Kind of therapy")
