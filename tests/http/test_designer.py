@@ -365,8 +365,9 @@ def test_preview_walks_every_step_with_conditions_add_more_summary_and_pdf(app, 
     response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={
         "csrf_token": token, "answers": answers, "add": "sessions"})
     assert 'id="rows-sessions"' in html(response) and html(response).count("Session notes") >= 2
-    response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={
-        "csrf_token": token, "answers": _hidden(html(response), "answers"), "continue": "1"})
+    response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={  # a file is never sent
+        "csrf_token": token, "answers": _hidden(html(response), "answers"), "notes-0": "zz.pdf",
+        "continue": "1"})
     assert "Summary" in html(response) and "Soft food" in html(response)
     pdf = client.post(f"{BASE}/{KEY}/draft/preview.pdf", data={
         "csrf_token": token, "answers": _hidden(html(response), "answers")})
