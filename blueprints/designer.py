@@ -409,7 +409,7 @@ def field(form_key, step_key, name):
                    lambda **kw: _field_page(draft, step_key, name, **kw),
                    lambda _: ("The question has been saved.",
                               url_for("designer.step", form_key=form_key, step_key=step_key)),
-                   control="label")
+                   control="name")  # what the engine alone refuses: a built-in field's name
 
 
 @bp.route("/<form_key>/draft/steps/<step_key>/bank", methods=["GET", "POST"])

@@ -483,3 +483,19 @@ def test_preview_of_a_copied_shipped_form_with_built_in_steps(app, client, desig
     child = next(s.key for s in form.steps if s.kind == "child_details")
     assert "Forename" in html(client.get(f"{BASE}/zz-eyfs-copy/draft/preview/{child}"))
     assert client.get(f"{BASE}/zz-eyfs-copy/draft/preview/nowhere").status_code == 404
+
+
+def test_the_engine_refuses_a_built_in_name_in_its_own_words_at_the_name(app, client, designer):
+    post(client, app, f"{BASE}/new", {"title": "Zz Early Years Copy", "key": "zz-eyfs-copy",
+                                      "tab": "request", "copy_of": "early-years-request"},
+         with_lock=False)
+    with app.app_context():
+        form = store.form_of(store.draft_of("zz-eyfs-copy"))
+    child = next(s.key for s in form.steps if s.kind == "child_details")
+    before = lock(app, "zz-eyfs-copy")
+    token = csrf_from(client.get(f"{BASE}/"))
+    response = client.post(f"{BASE}/zz-eyfs-copy/draft/steps/{child}/fields/new", data={
+        "csrf_token": token, "lock": before, "type": "text", "label": "Forename", "name": "forename"})
+    assert response.status_code == 422
+    error_at(response, "name", "appears twice")
+    assert 'value="forename"' in html(response) and lock(app, "zz-eyfs-copy") == before
