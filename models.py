@@ -705,3 +705,45 @@ def add_missing_columns():
             migrate(*operations)
     return len(operations)
 
+
+
+# --- Forms as data (issue 17) --------------------------------------------------------------------
+
+class FormDefinition(BaseModel):
+    """One version of one form held in the database (services/forms_design): the council's own
+    forms and versions, and the shipped catalogue imported by ``flask init-db``. ``source`` is
+    the YAML exactly as the engine loads it. A draft has version = the latest version + 1, so
+    the unique (key, version) also keeps a form to one draft."""
+    key = CharField(max_length=80, index=True)
+    version = IntegerField()
+    status = CharField(max_length=12, default="draft")  # draft | published | retired
+    source = TextField(default="")
+    title = CharField(max_length=200, default="")
+    tab = CharField(max_length=40, default="")
+    origin = CharField(max_length=12, default="designer")  # shipped | designer | imported
+    lock = IntegerField(default=1)  # optimistic concurrency: every save names the current one
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    updated_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    published_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    published_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("key", "version"), True),)
+
+
+class FormCatalogueStamp(BaseModel):
+    """One row whose counter goes up in the same transaction as every publish, retire, restore
+    and import: each process reloads its forms when it sees a new number (no row = the files)."""
+    counter = BigIntegerField(default=0)
+
+
+class FormDesigner(BaseModel):
+    """An officer who may design, publish and retire forms (issue 17), and who granted it."""
+    user = ForeignKeyField(User, unique=True, backref="+", on_delete="CASCADE")
+    granted_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    granted_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS.extend([FormDefinition, FormCatalogueStamp, FormDesigner])

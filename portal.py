@@ -22,13 +22,15 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 import migrations
 import models
 from blueprints import (
-    account, auth, casework, citizen, exports, forms, health, home, messages, metrics,
+    account, auth, casework, citizen, designer, exports, forms, health, home, messages, metrics,
     organisations, people, sen2, team, web,
 )
 from engine import load_registry
 from engine.schema import check_directory
 from services import backups, demo, mail
 from services.cases import events as case_events
+from services.forms_design import registry as forms_registry
+from services.forms_design import store as forms_store
 from services.casework import advice
 from services.identity import accounts
 from services.kernel import clock
@@ -144,8 +146,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    # Forms are data: a broken schema stops the portal here, with every mistake listed.
-    app.extensions["forms"] = _form_registry(app.config["FORMS_DIR"])
+    # Forms are data: a broken schema stops the portal here, with every mistake listed. The live
+    # registry lays the database's published and retired forms over the files (issue 17).
+    app.extensions["forms"] = forms_registry.LiveRegistry(_form_registry(app.config["FORMS_DIR"]),
+                                                          app.config["FORMS_DIR"])
     models.open_database(app.config["DATABASE_URL"])
     _wire_database(app)
     web.limit_bodies(app)  # before CSRFProtect, whose check parses the body
@@ -197,7 +201,7 @@ def _wire_database(app: Flask) -> None:
 
 
 BLUEPRINTS = (home, auth, account, forms, people, messages, team, organisations, citizen, casework,
-              health, sen2, metrics, exports)
+              health, sen2, metrics, exports, designer)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -236,7 +240,14 @@ def _register_cli(app: Flask) -> None:
         converted = case_events.convert_all_legacy()
         if converted:
             click.echo(f"Cases recorded the old way became {converted} case events.")
+        _import_catalogue()
         click.echo("Database ready.")
+
+    def _import_catalogue():
+        added, notes = forms_store.import_catalogue(app.config["FORMS_DIR"])
+        for note in notes:
+            click.echo(note)
+        click.echo(f"Shipped forms: {added} new version{'' if added == 1 else 's'} imported.")
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only fill a database that has no users yet.")
@@ -253,10 +264,11 @@ def _register_cli(app: Flask) -> None:
 
     @app.cli.command("create-officer")
     @click.argument("email")
-    def create_officer(email):
+    @click.option("--designer", is_flag=True, help="Also grant the Form designer permission.")
+    def create_officer(email, designer):
         """Create an SEN team officer and email them a set-password link."""
         models.create_tables()
-        click.echo(accounts.create_officer(email))
+        click.echo(accounts.create_officer(email, designer=designer))
 
     @app.cli.command("build-static")
     def build_static():
@@ -306,11 +318,14 @@ def _register_cli(app: Flask) -> None:
     def check_schemas():
         """Check every form schema; print each mistake as file:line: sentence."""
         problems = check_directory(app.config["FORMS_DIR"])
+        problems += forms_store.check_database_forms()
         for problem in problems:
             click.echo(problem)
         if problems:
             raise SystemExit(1)
         click.echo("All form schemas are valid.")
+
+    _register_forms_cli(app)
 
     @app.cli.command("backup")
     @click.argument("path")
@@ -358,3 +373,54 @@ def _register_cli(app: Flask) -> None:
         root = sen2_xml.build(day)
         Path(out).write_bytes(sen2_xml.to_bytes(root))
         click.echo(f"Wrote {len(root.find('Persons'))} children to {out}.")
+
+
+def _register_forms_cli(app: Flask) -> None:
+    """``flask forms ...``: the form catalogue in the database (issue 17)."""
+    group = click.Group("forms", help="Forms held in the database: import, export, share.")
+    app.cli.add_command(group)
+
+    @group.command("import-catalogue")
+    def import_catalogue():
+        """Import every shipped form version the database lacks (safe to repeat)."""
+        added, notes = forms_store.import_catalogue(app.config["FORMS_DIR"])
+        for note in notes:
+            click.echo(note)
+        click.echo(f"Imported {added} form version{'' if added == 1 else 's'}.")
+
+    @group.command("export")
+    @click.argument("key")
+    @click.argument("out", type=click.Path(dir_okay=False, writable=True))
+    @click.option("--version", type=int, default=None, help="A version (default: the latest).")
+    def export_form(key, out, version):
+        """Write form KEY (its latest or --version N) to the YAML file OUT."""
+        try:
+            text = forms_store.export_yaml(key, version)
+        except KeyError:
+            raise click.ClickException(f"There is no form {key}"
+                                       f"{f' version {version}' if version else ''}.") from None
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {key} to {out}.")
+
+    @group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_form(path):
+        """Import a form's YAML from PATH as a draft (publish it in the designer)."""
+        try:
+            draft = forms_store.import_yaml(Path(path).read_text(encoding="utf-8"), None)
+        except forms_store.Refused as exc:
+            raise click.ClickException("\n".join(exc.problems)) from None
+        click.echo(f"Imported {draft.key} as the draft of version {draft.version}.")
+
+    @group.command("grant-designer")
+    @click.argument("email")
+    def grant_designer(email):
+        """Give an existing officer the Form designer permission (from the console; audited)."""
+        officer = accounts.find_user(email)
+        if officer is None:
+            raise click.ClickException(f"No account for {email}.")
+        try:
+            forms_store.grant_designer(None, officer)
+        except forms_store.Refused as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{officer.email} may now design forms.")

@@ -184,6 +184,7 @@ class Form:
     description: str | None = None
     intro: str | None = None
     source: str = ""
+    retired: bool = False  # set by the live registry (services/forms_design): no new starts
 
     def step(self, key: str) -> Step:
         """The step called ``key``; KeyError if there is none."""
@@ -894,10 +895,17 @@ class FormRegistry:
     def __len__(self):
         return len(self._current)
 
+    def all_forms(self) -> list[Form]:
+        """Every loaded form at every version (the live registry overlays the database's)."""
+        return list(self._forms.values())
+
 
 def _yaml_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir()
                   if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+yaml_files = _yaml_files  # which files of a folder are forms (services/forms_design reads them too)
 
 
 def _load_all(directory) -> tuple[FormRegistry, list[str]]:

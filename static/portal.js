@@ -56,6 +56,8 @@ document.addEventListener("htmx:after:swap", (event) => {
     focusHeading(root.querySelector("h2")); // the next registration step
   } else if (root.id === "forms-panel") {
     focusHeading(root.querySelector("h2")); // a tab switch: its panel's heading (title came along)
+  } else if (root.id === "designer-main") {
+    focusHeading(root.querySelector("h1")); // the form designer: the page it swapped in
   } else if (root.id === "form-step") {
     // A new step: focus its heading (the title came with the fragment's <title>).
     const heading = root.querySelector("#step-heading");

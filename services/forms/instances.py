@@ -46,6 +46,10 @@ class WindowClosed(Exception):
     """The form cannot be started today (the draft-plan comment window); ``str()`` says why."""
 
 
+class FormRetired(WindowClosed):
+    """The council has retired the form (services/forms_design): no new starts."""
+
+
 # --- access ------------------------------------------------------------------------------------
 
 def is_linked(user, person_id) -> bool:
@@ -65,8 +69,8 @@ def person_for(user, person_id) -> Person | None:
 
 
 def may_start(user, form) -> bool:
-    """Only the roles a form names in ``started_by`` may start it."""
-    return user.role in form.started_by
+    """Only the roles a form names in ``started_by`` may start it, and nobody a retired one."""
+    return user.role in form.started_by and not form.retired
 
 
 ALL_ROUNDS = "all"  # view_scope: every round and the current answers
@@ -202,7 +206,11 @@ def shown_journey(form, instance, step) -> Journey:
 def start(user, person, form, *, ip="") -> FormInstance:
     """Create a draft. Child details are shown filled in from the Person (see shown_journey) but
     only saved when the user confirms them, so that step is not "complete" before it is seen.
-    Raises WindowClosed outside a form's window in law, whichever page asked."""
+    Raises WindowClosed outside a form's window in law, whichever page asked, and FormRetired
+    (a WindowClosed) for a retired form."""
+    if form.retired:
+        raise FormRetired(f'"{form.title}" has been retired by the SEN team: it can no longer be '
+                          "started. Forms already started can still be finished.")
     problem = windows.window_problem(form.key, person, clock.uk_today())
     if problem:
         raise WindowClosed(problem)

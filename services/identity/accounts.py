@@ -23,6 +23,7 @@ from models import (OneTimeCode, Organisation, SignInAttempt, SignInLock, User,
 from services import audit, mail
 from services.ops import observe
 from services.identity import secrets_at_rest
+from services.forms_design import store as forms_design
 from services.kernel import checks
 from services.kernel.council import absolute_url, current_council
 
@@ -659,10 +660,12 @@ def complete_reset(user, password, kind):
               reset_link=absolute_url("auth.forgotten_password"))
 
 
-def create_officer(email):
-    """Create an SEN team officer (active, no password yet) and email a set-password link.
+def create_officer(email, *, designer=False):
+    """Create an SEN team officer (active, no password yet) and email a set-password link;
+    ``designer`` also grants the Form designer permission (how the first designer is made).
 
-    Used by ``flask --app portal create-officer EMAIL``; returns a sentence for the console.
+    Used by ``flask --app portal create-officer [--designer] EMAIL``; returns a sentence for the
+    console.
     """
     email = checks.fold_email(email)
     if not checks.is_email(email):
@@ -677,8 +680,11 @@ def create_officer(email):
         _mail(user, "officer-invitation", "You have been invited to the SEND Portal",
               link=absolute_url("auth.reset_password", token=token), hours=INVITE_MAX_AGE // 3600)
         audit.record("officer-created", user=user, object_type="user", object_id=user.id)
+        if designer:
+            forms_design.grant_designer(None, user)
     app = current_app._get_current_object()
     sent, waiting = mail.deliver_pending(app)
     return (f"Created officer {email}. An invitation with a set-password link (valid "
             f"{INVITE_MAX_AGE // 3600} hours) has been sent ({sent} sent, {waiting} waiting). "
-            "They must enable Two Step Verification after setting their password.")
+            "They must enable Two Step Verification after setting their password."
+            + (" They may design forms." if designer else ""))

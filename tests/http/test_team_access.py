@@ -7,7 +7,7 @@ from models import CaseEvent, Link, Person, User
 from tests.helpers import csrf_from
 from tests.http.team_helpers import case_for, person
 
-TEAM_AREAS = ("team.", "organisations.", "sen2.")  # blueprints under /team
+TEAM_AREAS = ("team.", "organisations.", "sen2.", "designer.")  # blueprints under /team
 
 
 @pytest.fixture
@@ -22,7 +22,8 @@ def world(app, make_user):
         Link.create(user=citizen, person=child, how="parent")
     return {"pro": pro, "citizen": citizen, "person_id": child.id, "user_id": pro.id,
             "link_id": link.id, "code_id": 1, "request_id": 1, "profile_id": 1, "org_id": 1,
-            "event_id": event.id}
+            "event_id": event.id,
+            "form_key": "e4-educational-psychologist", "step_key": "involvement", "name": "seen"}
 
 
 def team_urls(app, world):
