@@ -9,6 +9,7 @@ import models
 from models import (Case, FormInstance, Link, Organisation, Person, Submission, User,
                     WorkProfile, utcnow)
 from services.cases import events
+from services.forms_design import store as forms_design
 from services.sen2 import demo as sen2_demo
 from services.casework import advice, documents, notices, sharing
 from services.forms import pdf, review
@@ -86,6 +87,7 @@ def build(app, only_if_empty=False):
                   org="Zz Bader Primary School")
             officer = _user("officer@demo.example", "Zzoliver", "Zzofficer", role="officer",
                             method="email")
+            forms_design.grant_designer(None, officer)  # the first designer, as create-officer --designer
             _children_and_messages(senco, officer)
             officer2 = _user("officer2@demo.example", "Zzolga", "Zzofficer", role="officer",
                              method="email")
@@ -254,7 +256,7 @@ def sign_ins(app):
         "  psychologist@demo.example       professional, two-step by authenticator app",
         "                                  key %s (current code %s)" % (DEMO_TOTP_SECRET, now_code),
         "  new.professional@demo.example   professional, two-step not yet enabled",
-        "  officer@demo.example            SEN team officer, two-step by email",
+        "  officer@demo.example            SEN team officer and form designer, two-step by email",
         "  officer2@demo.example           a second SEN team officer, two-step by email",
         "  parent@demo.example             parent of zzEbony (draft plan out for comments), two-step by email",
         "Secret answer for password resets: zzbiscuit",

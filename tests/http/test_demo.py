@@ -15,6 +15,9 @@ def test_demo_builds_once_and_prints_the_sign_ins(app):
         draft = Document.get(Document.kind == "draft-plan")
         assert Share.select().where(Share.document == draft).count() == 1
         assert all(u.email.endswith("@demo.example") for u in User.select())
+        from services.forms_design import store
+        officer = User.get(User.email == "officer@demo.example")
+        assert store.is_designer(officer)  # the demo council can try the form designer
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "Demo sign-ins" in again.output
     with app.app_context():
