@@ -81,6 +81,88 @@ def _load_figure(s):
     return text + (f" ({', '.join(extra)})" if extra else "")
 
 
+def _growth(a, b):
+    return (b["p95"] / a["p95"]) if a and b and a["p95"] else None
+
+
+def _scale_rows(sc, engine, row, judge):
+    """The scale rows of one engine's run (``engine`` "" for SQLite or ", PostgreSQL")."""
+    steps = sc["steps"]
+    first, last = steps[0], steps[-1]
+    row(f"Scale{engine}", "Seeded (bulk inserts, one transaction per step)",
+        " → ".join(f"{s['people']:,} people / {s['forms']:,} forms / {s['events']:,} audit "
+                   f"events ({s['linked']:,} linked to one professional)" for s in steps)
+        + f"; {sc.get('seed_seconds', 0):.0f} s")
+    targeted = {label for label, *_rest, flag in S.SCALE_PAGES if flag}
+    for label in last["pages"]:
+        a, b = first["pages"].get(label), last["pages"][label]
+        growth = _growth(a, b)
+        figure = (f"{first['people']:,}: p95 {ms(a and a['p95'])} (p50 {ms(a and a['p50'])}) "
+                  f"→ {last['people']:,}: p95 {ms(b['p95'])} (p50 {ms(b['p50'])}) ms; "
+                  f"growth ×{growth:.2f}" if growth else "")
+        if b["statuses"] != [200]:
+            figure += f"; statuses {b['statuses']}"
+        target = verdict = NONE
+        if label in targeted:
+            target = f"p95 ≤ {S.TARGET_SCALE_P95_MS} ms, growth < {S.TARGET_SCALE_GROWTH:g}×"
+            verdict = judge(b["p95"] <= S.TARGET_SCALE_P95_MS and growth is not None
+                            and growth < S.TARGET_SCALE_GROWTH, "scale")
+        row(f"Scale{engine} (test client, one at a time)", label, figure, target, verdict)
+
+
+def build_national(results, info):
+    """The BENCH_SCALE=national section: SQLite and PostgreSQL side by side, load averages."""
+    lite, pg = results.get("scale") or {}, results.get("scale-postgresql") or {}
+    lines = ["## Scale on both engines (`make bench SCALE=national`)", "",
+             f"Generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} (local time), commit "
+             f"{info.get('commit', '?')}{' with uncommitted changes' if info.get('dirty') else ''}"
+             f"; {info.get('cores')} cores shared with other work. Test client, one request at "
+             f"a time, p95 of {S.SCALE_REPEATS} requests after 3 warm-ups (p50 in brackets), "
+             "milliseconds. Load average (1 min) noted before and after each point. Targets: "
+             f"p95 ≤ {S.TARGET_SCALE_P95_MS} ms at the larger size and growth < "
+             f"{S.TARGET_SCALE_GROWTH:g}× on the rows marked.", ""]
+    for name, sc in (("SQLite", lite), ("PostgreSQL", pg)):
+        if "skipped" in sc or "error" in sc:
+            lines.append(f"- {name}: {sc.get('skipped') or 'failed: ' + sc['error'][-400:]}")
+        elif sc.get("steps"):
+            version = sc.get("engine_version") or info.get("sqlite", "")
+            lines.append(f"- {name} {version}: seeded " + " then ".join(
+                f"{s['people']:,} people / {s['forms']:,} forms / {s['events']:,} events "
+                f"({s['linked']:,} linked to the measured professional) in "
+                f"{s['seed_seconds']:.0f} s" for s in sc["steps"]) + "; load average " + ", ".join(
+                f"{s['load_before']:.1f}→{s['load_after']:.1f} at {s['people']:,}"
+                for s in sc["steps"]))
+    lines += ["", "| Page | SQLite " + " | SQLite ".join(
+        f"{s['people']:,}" for s in lite.get("steps", [])) + " | SQLite growth | PostgreSQL "
+        + " | PostgreSQL ".join(f"{s['people']:,}" for s in pg.get("steps", []))
+        + " | PostgreSQL growth | Target met |", "|---" * (3 + len(lite.get("steps", []))
+                                                           + len(pg.get("steps", []))) + "|"]
+    targeted = {label for label, *_rest, flag in S.SCALE_PAGES if flag}
+    labels = list((lite.get("steps") or pg.get("steps") or [{"pages": {}}])[-1]["pages"])
+    for label in labels:
+        cells, verdicts = [label], []
+        for sc in (lite, pg):
+            steps = sc.get("steps") or []
+            for s in steps:
+                p = s["pages"].get(label)
+                cells.append(f"{ms(p['p95'])} ({ms(p['p50'])})" if p else "—")
+            a = steps[0]["pages"].get(label) if steps else None
+            b = steps[-1]["pages"].get(label) if steps else None
+            growth = _growth(a, b)
+            cells.append(f"×{growth:.2f}" if growth else "—")
+            if b and label in targeted:
+                verdicts.append(b["p95"] <= S.TARGET_SCALE_P95_MS and growth is not None
+                                and growth < S.TARGET_SCALE_GROWTH)
+        cells.append(NONE if not verdicts else (MET if all(verdicts) else MISSED))
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    deep = [f"{name}: page {s['deep_page']} at {s['people']:,}" for name, sc in
+            (("SQLite", lite), ("PostgreSQL", pg)) for s in sc.get("steps", []) if "deep_page" in s]
+    if deep:
+        lines += ["", "Deep page measured (page 500, or the last but one of a shorter list): "
+                  + "; ".join(deep) + "."]
+    return "\n".join(lines) + "\n"
+
+
 def build(results, notes):
     rows, misses, problems = [], [], list(notes)
     info = results.get("machine", {})
@@ -191,25 +273,7 @@ def build(results, notes):
     steps = sc.get("steps") or []
     if steps:
         first, last = steps[0], steps[-1]
-        row("Scale", "Seeded (executemany, one transaction per table)",
-            " → ".join(f"{s['people']:,} people / {s['forms']:,} forms / {s['events']:,} audit "
-                       f"events ({s['linked']:,} linked to one professional)" for s in steps)
-            + f"; {sc.get('seed_seconds', 0):.0f} s")
-        targeted = {label for label, *_rest, flag in S.SCALE_PAGES if flag}
-        for label in last["pages"]:
-            a, b = first["pages"].get(label), last["pages"][label]
-            growth = (b["p95"] / a["p95"]) if a and a["p95"] else None
-            figure = (f"{first['people']:,}: p95 {ms(a and a['p95'])} (p50 {ms(a and a['p50'])}) "
-                      f"→ {last['people']:,}: p95 {ms(b['p95'])} (p50 {ms(b['p50'])}) ms; "
-                      f"growth ×{growth:.2f}" if growth else "")
-            if b["statuses"] != [200]:
-                figure += f"; statuses {b['statuses']}"
-            target = verdict = NONE
-            if label in targeted:
-                target = f"p95 ≤ {S.TARGET_SCALE_P95_MS} ms, growth < {S.TARGET_SCALE_GROWTH:g}×"
-                verdict = judge(b["p95"] <= S.TARGET_SCALE_P95_MS and growth is not None
-                                and growth < S.TARGET_SCALE_GROWTH, "scale")
-            row("Scale (test client, one at a time)", label, figure, target, verdict)
+        _scale_rows(sc, "", row, judge)
         for label, b in (last.get("held_open") or {}).items():
             plain = last["pages"][label]
             row("Scale, diagnosis", f"{label}, another SQLite connection held open",
@@ -247,6 +311,13 @@ def build(results, notes):
                     "load. Fix: keep one connection per worker (e.g. playhouse.pool."
                     "PooledSqliteDatabase, or do not close SQLite connections in teardown), "
                     "with `PRAGMA wal_autocheckpoint` left to do checkpoints.")
+    pg = results.get("scale-postgresql") or {}
+    if "error" in pg:
+        problems.append(f"Scale run on PostgreSQL failed: {pg['error'][-600:]}")
+    elif "skipped" in pg:
+        row("Scale, PostgreSQL", "Scale run", pg["skipped"])
+    elif pg.get("steps"):
+        _scale_rows(pg, ", PostgreSQL", row, judge)
     for label in sc.get("missing", []):
         row("Scale", label, "not built yet: skipped")
 
