@@ -115,7 +115,10 @@ def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
     events keep: no further queries).
     """
     where = _caseload_where(me, filters, today)
-    total = Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
+    counted = Case.select()
+    if filters.search:  # only a name search needs the person; every case has one
+        counted = counted.join(Person, on=(Case.person == Person.id))
+    total = counted.where(where).count()
     Officer = User.alias()
     order = (Case.next_deadline.is_null(), Case.next_deadline,
              fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
