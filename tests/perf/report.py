@@ -110,6 +110,31 @@ def _scale_rows(sc, engine, row, judge):
         row(f"Scale{engine} (test client, one at a time)", label, figure, target, verdict)
 
 
+def two_server_rows(ts):
+    """(what, figure, target, met) rows of the two-servers reliability run (twoservers.py)."""
+    if not ts:
+        return []
+    if "skipped" in ts or "error" in ts:
+        return [("Two gunicorn instances, one PostgreSQL, one upload folder",
+                 ts.get("skipped") or f"failed: {ts['error'][-400:]}", "—", None)]
+    se, up, li, ma = ts["session"], ts["upload"], ts["limit"], ts["mail"]
+    return [
+        ("Two instances (2 workers each, own instance folders): session", f"password on A "
+         f"{se['password_on_a']}, code on B {se['code_on_b']}, Select Person on A "
+         f"{se['people_on_a']} and on B {se['people_on_b']}", "signed in on both", se["ok"]),
+        ("Two instances: upload on A, read on B", f"upload on A {up.get('upload_on_a')}; listed "
+         f"on B: {'yes' if up.get('listed_on_b') else 'NO'}; download on B "
+         f"{up.get('read_on_b')}, same bytes: {'yes' if up.get('same_bytes') else 'NO'}",
+         "the file on B", up["ok"]),
+        ("Two instances: sign-in limit (20 a minute per address), attempts alternating A and B",
+         f"first refusal (429) at attempt {li['first_refused']} of {len(li['statuses'])}",
+         "the 21st", li["ok"]),
+        ("Two instances: sign-in code queued on B, `flask send-mail` on both at once",
+         f"send-mail exits {ma['send_mail_exits']}; delivered {ma['delivered']} time(s); the "
+         f"code signed in on A: {ma['code_on_a']}", "sent once", ma["ok"]),
+    ]
+
+
 def build_national(results, info):
     """The BENCH_SCALE=national section: SQLite and PostgreSQL side by side, load averages."""
     lite, pg = results.get("scale") or {}, results.get("scale-postgresql") or {}
@@ -135,7 +160,7 @@ def build_national(results, info):
     lines += ["", "| Page | SQLite " + " | SQLite ".join(
         f"{s['people']:,}" for s in lite.get("steps", [])) + " | SQLite growth | PostgreSQL "
         + " | PostgreSQL ".join(f"{s['people']:,}" for s in pg.get("steps", []))
-        + " | PostgreSQL growth | Target met |", "|---" * (3 + len(lite.get("steps", []))
+        + " | PostgreSQL growth | Target met |", "|---" * (4 + len(lite.get("steps", []))
                                                            + len(pg.get("steps", []))) + "|"]
     targeted = {label for label, *_rest, flag in S.SCALE_PAGES if flag}
     labels = list((lite.get("steps") or pg.get("steps") or [{"pages": {}}])[-1]["pages"])
@@ -155,6 +180,12 @@ def build_national(results, info):
                                 and growth < S.TARGET_SCALE_GROWTH)
         cells.append(NONE if not verdicts else (MET if all(verdicts) else MISSED))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    rows = two_server_rows(results.get("two-servers"))
+    if rows:
+        lines += ["", "### Reliability: two servers, one database", "",
+                  "| What | Figure | Target | Result |", "|---|---|---|---|"]
+        lines += [f"| {w} | {f} | {t} | {NONE if ok is None else (MET if ok else MISSED)} |"
+                  for w, f, t, ok in rows]
     deep = [f"{name}: page {s['deep_page']} at {s['people']:,}" for name, sc in
             (("SQLite", lite), ("PostgreSQL", pg)) for s in sc.get("steps", []) if "deep_page" in s]
     if deep:
@@ -370,6 +401,9 @@ def build(results, notes):
             f"exit {backup['exit']} in {backup['seconds']:.1f} s, {backup['size_mb']:.1f} MB; "
             f"integrity_check: {backup['integrity']}; opened in the portal: {backup['opens']}",
             "0 corrupt", judge(ok, "reliability"))
+    for what, figure, target, ok in two_server_rows(results.get("two-servers")):
+        row("Reliability", what, figure, target,
+            NONE if ok is None else judge(ok, "reliability"))
     if load.get("server_errors_logged"):
         problems.append(f"gunicorn's error log holds {load['server_errors_logged']} tracebacks; "
                         f"last lines:\n\n```\n{load.get('server_log_tail', '')[-1500:]}\n```")

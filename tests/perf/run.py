@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from tests.perf import pdfbench, report, scale
+from tests.perf import pdfbench, report, scale, twoservers
 from tests.perf import settings as S
 from tests.perf.server import ROOT
 
@@ -109,6 +109,7 @@ def main():
     if S.NATIONAL:
         part("scale", lambda: scale.measure("sqlite"))
         part("scale-postgresql", lambda: scale.measure("postgresql"))
+        part("two-servers", twoservers.measure)
         info["load_after"] = os.getloadavg()
         text = report.build_national(results, info)
         print("\n" + text, flush=True)
@@ -119,6 +120,7 @@ def main():
     part("pdf", pdfbench.measure)
     part("scale", scale.measure)
     part("scale-postgresql", lambda: scale.measure("postgresql"))
+    part("two-servers", twoservers.measure)
     info["load_after"] = os.getloadavg()
     info["seconds"] = time.time() - started
     text = report.build(results, notes)
