@@ -135,6 +135,23 @@ def two_server_rows(ts):
     ]
 
 
+def build_two_servers(results, info):
+    """The two-servers reliability section (BENCH_SCALE=national), with the load average."""
+    lb, la = info.get("load_before", (0,)), info.get("load_after", (0,))
+    lines = ["## Reliability: two servers, one database (`make bench SCALE=national`)", "",
+             f"Generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} (local time), commit "
+             f"{info.get('commit', '?')}{' with uncommitted changes' if info.get('dirty') else ''}"
+             f"; load average {lb[0]:.1f} before, {la[0]:.1f} after. Two `gunicorn "
+             "portal:create_app()` on 127.0.0.1 (different ports, 2 sync workers each, their "
+             "own PORTAL_INSTANCE folders) with one PORTAL_DATABASE_URL (a throwaway PostgreSQL "
+             "cluster), one PORTAL_UPLOAD_DIR and one PORTAL_SECRET_KEY; PORTAL_MAIL_SYNC=0, "
+             "mail to a local SMTP sink (tests/perf/twoservers.py).", "",
+             "| What | Figure | Target | Result |", "|---|---|---|---|"]
+    lines += [f"| {w} | {f} | {t} | {NONE if ok is None else (MET if ok else MISSED)} |"
+              for w, f, t, ok in two_server_rows(results.get("two-servers"))]
+    return "\n".join(lines) + "\n"
+
+
 def build_national(results, info):
     """The BENCH_SCALE=national section: SQLite and PostgreSQL side by side, load averages."""
     lite, pg = results.get("scale") or {}, results.get("scale-postgresql") or {}
@@ -180,12 +197,6 @@ def build_national(results, info):
                                 and growth < S.TARGET_SCALE_GROWTH)
         cells.append(NONE if not verdicts else (MET if all(verdicts) else MISSED))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    rows = two_server_rows(results.get("two-servers"))
-    if rows:
-        lines += ["", "### Reliability: two servers, one database", "",
-                  "| What | Figure | Target | Result |", "|---|---|---|---|"]
-        lines += [f"| {w} | {f} | {t} | {NONE if ok is None else (MET if ok else MISSED)} |"
-                  for w, f, t, ok in rows]
     deep = [f"{name}: page {s['deep_page']} at {s['people']:,}" for name, sc in
             (("SQLite", lite), ("PostgreSQL", pg)) for s in sc.get("steps", []) if "deep_page" in s]
     if deep:

@@ -25,7 +25,6 @@ import pyotp
 
 from tests.perf import settings as S
 from tests.perf.client import Browser, csrf_of
-from tests.perf.mailsink import MailSink
 from tests.perf.server import ROOT, Server, _die_with_parent, free_port
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the portal sniffs the header
@@ -149,6 +148,7 @@ def mail_across(a, b, sink, env_a, env_b, account):
 
 
 def _child():
+    from tests.perf.mailsink import MailSink  # aiosmtpd: requirements-bench.txt
     url = os.environ["PORTAL_TEST_DATABASE_URL"]
     tmp = Path(tempfile.mkdtemp(prefix="send-bench-two-"))
     sink = MailSink(free_port()).start()
