@@ -418,6 +418,10 @@ class Case(BaseModel):
 # The caseload's order, no deadline last (services/cases/caseload.py, keyset paging).
 Case.add_index(Case.index(SQL("(next_deadline IS NULL)"), Case.next_deadline, Case.person,
                           name="case_deadline_order"))
+# The dashboard: open requests by arrival (counted from the index), plans issued in a year.
+Case.add_index(Case.index(Case.phase, Case.decision_to_assess, Case.request_received, Case.person,
+                          name="case_open_requests"))
+Case.add_index(Case.index(Case.final_plan_issued, name="case_final_plan_issued"))
 
 
 class CaseEvent(BaseModel):

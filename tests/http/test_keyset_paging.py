@@ -301,3 +301,24 @@ def test_caseload_query_uses_the_deadline_order_index(app, officer):
             fetch = _fetch_sql(events)
             plan = _plan_text(database, fetch.sql, fetch.params)
             assert "case_deadline_order" in plan, plan
+
+
+def test_dashboard_counts_read_their_indexes(app, officer):
+    """The dashboard's open requests (count and first rows) and plans issued this year read
+    case_open_requests and case_final_plan_issued, not every case."""
+    from services.cases import dashboard
+    _cases(app, [(f"Zzs{n:03d}", TODAY) for n in range(60)])
+    with app.app_context():
+        database = models.db.obj
+        with sql_statements(database) as events:
+            dashboard.dashboard(TODAY)
+        plans = {}
+        for event in events:
+            sql = event.sql
+            if sql.lstrip().upper().startswith("SELECT") and '"case"' in sql:
+                plans[sql] = _plan_text(database, sql, event.params)
+    open_requests = [p for s, p in plans.items() if "decision_to_assess" in s
+                     and "request_received\" BETWEEN" not in s]
+    issued = [p for s, p in plans.items() if "final_plan_issued\" BETWEEN" in s]
+    assert open_requests and all("case_open_requests" in p for p in open_requests), open_requests
+    assert issued and all("case_final_plan_issued" in p for p in issued), issued

@@ -49,14 +49,14 @@ WHY = {
         "render long groups as paragraphs instead of one table, or render in the background "
         "and cache the file per submitted round."),
     "scale": (
-        "A list page over 150 ms at 10,000 people, or growing 2x or more from 1,000: the table "
-        "marks which. These are single requests through the test client, so the time is the "
-        "page's own queries and template; a p95 of a few dozen requests on a shared machine is "
-        "noisy, so read the p50 growth and the diagnosis row (another connection held open) "
-        "beside it. Lists that sort or count every matching row before taking one page (Select "
-        "Person sorts all linked children by lower(surname); a caseload or queue ordered by a "
-        "computed value does the same) grow with the data: an index matching the ORDER BY, or a "
-        "stored sort key with an index, keeps the first page flat."),
+        "A list page over the p95 target at the larger size, or growing past the growth target: "
+        "the table marks which. These are single requests through the test client, so the "
+        "time is the page's own queries and template; a p95 of a few dozen requests on a shared "
+        "machine is noisy, so read the p50 beside it and the load average. Select Person and "
+        "the caseload page by keyset on indexes matching their ORDER BY (docs/decisions.md, "
+        "\"Keyset paging\"), so what still grows is what reads every matching row: the COUNT "
+        "behind \"N records found\" and a name search (LIKE '%word%' cannot use a b-tree "
+        "index; a trigram index on PostgreSQL or an FTS table on SQLite would)."),
     "reliability": (
         "A reliability check failed: see the figures in the row and Problems found."),
 }
