@@ -320,7 +320,8 @@ class Link(BaseModel):
     ended_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("user", "person"), True),)
+        indexes = ((("user", "person"), True),
+                   (("user", "hidden", "ended_at", "person"), False))  # Select Person's count
 
 
 class FormInstance(BaseModel):
