@@ -314,7 +314,7 @@ def build(results, notes):
         problems.append(f"Scale run failed: {sc['error'][-600:]}")
     steps = sc.get("steps") or []
     if steps:
-        first, last = steps[0], steps[-1]
+        last = steps[-1]
         _scale_rows(sc, "", row, judge)
         for label, b in (last.get("held_open") or {}).items():
             plain = last["pages"][label]

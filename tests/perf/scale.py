@@ -210,22 +210,29 @@ def postgresql_missing():
     return None
 
 
-def measure(engine="sqlite", timeout=None):
-    timeout = timeout or S.SCALE_TIMEOUT_SECONDS
-    command = [sys.executable, "-m", "tests.perf.scale"]
-    env = dict(os.environ, BENCH_ENGINE=engine)
-    if engine == "postgresql":
+def run_child(module, *, postgres, what, timeout, env=None):
+    """``python -m module`` (in a throwaway PostgreSQL cluster when ``postgres``): its last
+    stdout line as JSON, {"skipped": why} without PostgreSQL, or {"error": its output}."""
+    command = [sys.executable, "-m", module]
+    if postgres:
         missing = postgresql_missing()
         if missing:
-            print(f"  scale on PostgreSQL {missing}", flush=True)
+            print(f"  {what} {missing}", flush=True)
             return {"skipped": missing}
         command = [str(ROOT / "tests" / "pg_cluster.sh"), *command]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=_die_with_parent)
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=_die_with_parent)
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return {"error": (done.stderr or done.stdout)[-1500:]}
+
+
+def measure(engine="sqlite", timeout=None):
+    return run_child("tests.perf.scale", postgres=engine == "postgresql",
+                     what="scale on PostgreSQL", env={"BENCH_ENGINE": engine},
+                     timeout=timeout or S.SCALE_TIMEOUT_SECONDS)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import pyotp
 
 from tests.perf import settings as S
 from tests.perf.client import Browser, csrf_of
-from tests.perf.server import ROOT, Server, _die_with_parent, free_port
+from tests.perf.server import ROOT, Server, free_port
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the portal sniffs the header
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -181,18 +181,9 @@ def _child():
 
 
 def measure(timeout=600):
-    from tests.perf.scale import postgresql_missing
-    missing = postgresql_missing()
-    if missing:
-        print(f"  two servers {missing}", flush=True)
-        return {"skipped": missing}
-    done = subprocess.run([str(ROOT / "tests" / "pg_cluster.sh"), sys.executable, "-m",
-                           "tests.perf.twoservers"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=_die_with_parent)
-    try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        return {"error": (done.stderr or done.stdout)[-1500:]}
+    from tests.perf.scale import run_child
+    return run_child("tests.perf.twoservers", postgres=True, what="two servers",
+                     timeout=timeout)
 
 
 if __name__ == "__main__":
