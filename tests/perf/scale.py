@@ -6,7 +6,7 @@ the Flask test client (no network, no concurrency: the time is the portal's own 
 One professional is linked to half of the people (5,000 at 10,000); officers own cases. Rows are
 bulk-inserted in big transactions (data.BulkWriter). On SQLite no ANALYZE is run: the portal
 never runs one either, so the query planner has what a live database would have; on PostgreSQL
-the seed ends with ANALYZE, as autovacuum would soon after such an insert.
+the seed ends with VACUUM ANALYZE, as autovacuum would soon after such an insert.
 Run as ``python -m tests.perf.scale`` (prints JSON); ``measure(engine)`` runs it in a
 subprocess: on SQLite in a temp dir, on PostgreSQL in a throwaway cluster (tests/pg_cluster.sh).
 """
