@@ -85,9 +85,8 @@ CASE_CURSOR = ("flag", "date", "text", "text", "id")  # deadline is null, deadli
 
 def case_order_key(case):
     """A case's place in the caseload's order (the keyset cursor's values)."""
-    person = case.person
-    return (int(case.next_deadline is None), case.next_deadline, person.surname.lower(),
-            person.forename.lower(), person.id)
+    return (int(case.next_deadline is None), case.next_deadline, case.sort_surname,
+            case.sort_forename, case.person.id)  # names as the database lowered them
 
 
 def _after(values, order, later):
@@ -124,7 +123,8 @@ def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
              fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
 
     def fetch(direction, values, limit, offset):
-        query = (Case.select(Case, Person, Officer)
+        query = (Case.select(Case, Person, Officer, order[2].alias("sort_surname"),
+                             order[3].alias("sort_forename"))
                  .join(Person, on=(Case.person == Person.id), attr="person")
                  .switch(Case)
                  .join(Officer, JOIN.LEFT_OUTER, on=(Case.officer == Officer.id), attr="officer")

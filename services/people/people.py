@@ -56,8 +56,9 @@ WALK_SHARE = 20
 
 
 def person_order_key(person):
-    """A person's place in Select Person's order (the keyset cursor's values)."""
-    return (person.surname.lower(), person.forename.lower(), person.id)
+    """A person's place in Select Person's order (the keyset cursor's values), as the database
+    computed it (SQLite's lower() leaves non-ASCII letters alone; Python's does not)."""
+    return (person.sort_surname, person.sort_forename, person.id)
 
 
 def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page=PAGE_SIZE):
@@ -89,7 +90,8 @@ def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page
         join = "CROSS JOIN "  # SQLite: person first (the trailing space keeps peewee's ON)
 
     def fetch(direction, values, limit, offset):
-        query = (Person.select(Person, Link)
+        query = (Person.select(Person, Link, order[0].alias("sort_surname"),
+                               order[1].alias("sort_forename"))
                  .join(Link, join, on=(Link.person == Person.id), attr="link").where(where))
         if direction == "before":
             if values is not None:
