@@ -92,8 +92,10 @@ $(VENV)/.installed-bench: requirements-bench.txt requirements.txt $(VENV)/.insta
 
 ## make bench: load, page weight, PDF and scale figures into docs/benchmarks.md (not part of
 ## make test; about 10 minutes). `make bench QUICK=1`: short runs for development.
+## `make bench SCALE=national`: only the scale part, on SQLite and on PostgreSQL (a throwaway
+## cluster; skipped with a line when PostgreSQL is not installed), 10,000 then 100,000 people.
 bench: $(VENV)/.installed-bench
-	BENCH_QUICK=$(QUICK) $(BIN)/python -m tests.perf.run
+	BENCH_QUICK=$(QUICK) BENCH_SCALE=$(SCALE) $(BIN)/python -m tests.perf.run
 
 check-schemas: install
 	$(FLASK) check-schemas

@@ -12,7 +12,7 @@ import secrets
 from peewee import (
     BigIntegerField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, InterfaceError, Model, OperationalError, PostgresqlDatabase,
-    SqliteDatabase, TextField,
+    SQL, SqliteDatabase, TextField,
 )
 from playhouse.db_url import connect, register_database
 from playhouse.shortcuts import ReconnectMixin
@@ -304,6 +304,11 @@ class Person(BaseModel):
         return "".join(p[0].upper() for p in (self.forename, self.surname) if p)
 
 
+# Select Person's order, for keyset paging (services/people/people.py linked_people).
+Person.add_index(Person.index(SQL("lower(surname)"), SQL("lower(forename)"), Person.id,
+                              name="person_name_order"))
+
+
 class Link(BaseModel):
     """Who may see whom: a user linked to a person. ``hidden`` hides from that user's list only."""
     user = ForeignKeyField(User, backref="links", on_delete="CASCADE")
@@ -315,7 +320,8 @@ class Link(BaseModel):
     ended_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("user", "person"), True),)
+        indexes = ((("user", "person"), True),
+                   (("user", "hidden", "ended_at", "person"), False))  # Select Person's count
 
 
 class FormInstance(BaseModel):
@@ -408,6 +414,15 @@ class Case(BaseModel):
     next_step = CharField(max_length=30, default="")  # the KeyDate key next_deadline belongs to
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+
+# The caseload's order, no deadline last (services/cases/caseload.py, keyset paging).
+Case.add_index(Case.index(SQL("(next_deadline IS NULL)"), Case.next_deadline, Case.person,
+                          name="case_deadline_order"))
+# The dashboard: open requests by arrival (counted from the index), plans issued in a year.
+Case.add_index(Case.index(Case.phase, Case.decision_to_assess, Case.request_received, Case.person,
+                          name="case_open_requests"))
+Case.add_index(Case.index(Case.final_plan_issued, name="case_final_plan_issued"))
 
 
 class CaseEvent(BaseModel):

@@ -46,8 +46,8 @@ def index():
     """Select Person: my linked children, filtered (Active/Hidden/All), searched and paged."""
     show = people.normalise_filter(request.args.get("show"))
     search = " ".join(people.search_terms(request.args.get("q")))
-    page = people.linked_people(_me(), show=show, search=search,
-                                page=paging.page_number(request.args.get("page")))
+    cursor = paging.Cursor.from_args(request.args, people.PERSON_CURSOR)
+    page = people.linked_people(_me(), show=show, search=search, cursor=cursor)
     return render("people/index.html", "people/_results.html", listing=page, show=show,
                   search=search, filters=people.FILTERS, sector=people.sector)
 

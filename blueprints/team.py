@@ -51,9 +51,8 @@ DATE_FIELDS = {"on", "request-received"}
 def caseload():
     """The officer's landing page: every person with a case, searched, filtered and paged."""
     filters = caseload_service.CaseloadFilters.from_args(request.args)
-    listing = caseload_service.caseload(_me(), filters,
-                                        page=paging.page_number(request.args.get("page")),
-                                        today=clock.uk_today())
+    cursor = paging.Cursor.from_args(request.args, caseload_service.CASE_CURSOR, nullable=(1,))
+    listing = caseload_service.caseload(_me(), filters, cursor=cursor, today=clock.uk_today())
     return render("team/caseload.html", "team/_caseload_results.html", listing=listing,
                   filters=filters, officers=officers_service.officers(), phases=vocab.PHASE_LABELS,
                   dues=caseload_service.DUE_FILTERS, today=clock.uk_today(),

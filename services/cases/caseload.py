@@ -6,12 +6,12 @@ Views pass ``today`` in, so tests control time.
 import datetime as dt
 from dataclasses import dataclass
 
-from peewee import JOIN, fn
+from peewee import JOIN, Tuple, fn
 
 from models import Case, Person, User
 from services.cases import statutory
 from services.identity.officers import officer_by_id
-from services.kernel import vocab
+from services.kernel import paging, vocab
 from services.kernel.paging import Page, clamp_page
 from services.people.people import PAGE_SIZE, search_terms
 
@@ -78,29 +78,68 @@ def _caseload_where(me, filters, today):
     return where
 
 
-def caseload(me, filters, *, page=1, today, per_page=PAGE_SIZE):
-    """Every person with a case, soonest statutory deadline first, then by name.
+# The caseload's order, soonest deadline first, no deadline last, then by name. Its first two
+# keys are the case_deadline_order index (models.py); names break ties within a day.
+CASE_CURSOR = ("flag", "date", "text", "text", "id")  # deadline is null, deadline, names, id
 
-    One COUNT and one joined SELECT (Case, Person, officer) with LIMIT/OFFSET on indexed
-    columns. Each row is a Case with ``.person`` and ``.officer`` loaded and ``.deadline``
-    (the next KeyDate, from the projection the case's events keep: no further queries).
+
+def case_order_key(case):
+    """A case's place in the caseload's order (the keyset cursor's values)."""
+    return (int(case.next_deadline is None), case.next_deadline, case.sort_surname,
+            case.sort_forename, case.person.id)  # names as the database lowered them
+
+
+def _after(values, order, later):
+    """Rows after (``later``) or before a cursor in the caseload's order, written so both
+    planners can start the index range at the cursor's day: (no-deadline, deadline) compared
+    as a row, names only within that day. A NULL deadline needs its own branch."""
+    no_deadline, deadline, *names = values
+    is_null, day = order[0], order[1]
+    name_order = Tuple(*order[2:])
+    beyond = name_order > Tuple(*names) if later else name_order < Tuple(*names)
+    if no_deadline:
+        return (is_null & beyond) if later else (~is_null | beyond)
+    same_day = ~is_null & (day == deadline)  # never NULL: a NULL would drop the row
+    if later:
+        return (Tuple(is_null, day) >= Tuple(False, deadline)) & ~(same_day & ~beyond)
+    return (Tuple(is_null, day) <= Tuple(False, deadline)) & ~(same_day & ~beyond)
+
+
+def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
+    """Every person with a case, soonest statutory deadline first, then by name, one page.
+
+    One COUNT and one joined SELECT (Case, Person, officer), paged by keyset on the order above
+    (``cursor`` a paging.Cursor; None is page 1). Each row is a Case with ``.person`` and
+    ``.officer`` loaded and ``.deadline`` (the next KeyDate, from the projection the case's
+    events keep: no further queries).
     """
     where = _caseload_where(me, filters, today)
-    total = Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
-    number = clamp_page(page, total, per_page)
+    counted = Case.select()
+    if filters.search:  # only a name search needs the person; every case has one
+        counted = counted.join(Person, on=(Case.person == Person.id))
+    total = counted.where(where).count()
     Officer = User.alias()
-    query = (Case.select(Case, Person, Officer)
-             .join(Person, on=(Case.person == Person.id), attr="person")
-             .switch(Case)
-             .join(Officer, JOIN.LEFT_OUTER, on=(Case.officer == Officer.id), attr="officer")
-             .where(where)
-             .order_by(Case.next_deadline.is_null(), Case.next_deadline,
-                       fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
-             .limit(per_page).offset((number - 1) * per_page))
-    rows = list(query)
-    for case in rows:
+    order = (Case.next_deadline.is_null(), Case.next_deadline,
+             fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
+
+    def fetch(direction, values, limit, offset):
+        query = (Case.select(Case, Person, Officer, order[2].alias("sort_surname"),
+                             order[3].alias("sort_forename"))
+                 .join(Person, on=(Case.person == Person.id), attr="person")
+                 .switch(Case)
+                 .join(Officer, JOIN.LEFT_OUTER, on=(Case.officer == Officer.id), attr="officer")
+                 .where(where))
+        if values is not None:
+            query = query.where(_after(values, order, direction != "before"))
+        if direction == "before":
+            return query.order_by(*(o.desc() for o in order)).limit(limit)
+        return query.order_by(*order).limit(limit).offset(offset or None)
+
+    listing = paging.keyset_page(cursor or paging.Cursor(), total, per_page, fetch=fetch,
+                                 key=case_order_key, extra={"filters": filters})
+    for case in listing.rows:
         case.deadline = statutory.stored_deadline(case)
-    return Page(rows, total, number, per_page, {"filters": filters})
+    return listing
 
 
 def people_to_match(*, search="", page=1, per_page=PAGE_SIZE):

@@ -7,13 +7,12 @@ the record is real. Views pass plain values in; nothing here reads the request.
 import datetime as dt
 import re
 
-from peewee import JOIN, fn
+from peewee import JOIN, Tuple, fn
 
 import models
 from models import Link, Person, User
 from services import audit
 from services.kernel import clock, paging, vocab
-from services.kernel.paging import Page, clamp_page
 
 PAGE_SIZE = 50
 FILTERS = {"active": "Active", "hidden": "Hidden", "all": "All"}  # the "Person Filter"
@@ -46,11 +45,29 @@ def _my_links(user):
     return (Link.user == user) & Link.ended_at.is_null()
 
 
-def linked_people(user, *, show=DEFAULT_FILTER, search="", page=1, per_page=PAGE_SIZE):
-    """The Select Person list: people linked to ``user``, by surname then forename.
+PERSON_CURSOR = ("text", "text", "id")  # lower(surname), lower(forename), id
+# A list this long, linked to at least 1 in WALK_SHARE of all people, is read by walking the
+# person_name_order index and probing the user's links (no sort); a shorter one is read from the
+# user's links and sorted. PostgreSQL's planner chooses by its statistics; SQLite has none (the
+# portal never runs ANALYZE) and always starts from the links, so there the walk is asked for
+# with SQLite's CROSS JOIN, which fixes the join order ("Keyset paging", docs/decisions.md).
+WALK_FROM = 2000
+WALK_SHARE = 20
 
-    One query for the rows (a join on the user's links, LIMIT/OFFSET) and one COUNT. Each row is
-    a Person with ``row.link`` set to the user's Link (hidden, how, linked_by).
+
+def person_order_key(person):
+    """A person's place in Select Person's order (the keyset cursor's values), as the database
+    computed it (SQLite's lower() leaves non-ASCII letters alone; Python's does not)."""
+    return (person.sort_surname, person.sort_forename, person.id)
+
+
+def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page=PAGE_SIZE):
+    """The Select Person list: people linked to ``user``, by surname then forename, one page.
+
+    One COUNT and one joined SELECT, paged by keyset on (lower(surname), lower(forename), id) —
+    the person_name_order index — so a page deep in the list costs what page 1 costs.
+    ``cursor`` is a paging.Cursor (None: page 1). Each row is a Person with ``row.link`` set to
+    the user's Link (hidden, how, linked_by).
     """
     show = normalise_filter(show)
     where = _my_links(user)
@@ -58,17 +75,34 @@ def linked_people(user, *, show=DEFAULT_FILTER, search="", page=1, per_page=PAGE
         where &= Link.hidden == False  # noqa: E712 (peewee expression)
     elif show == "hidden":
         where &= Link.hidden == True  # noqa: E712
-    for word in search_terms(search):
+    words = search_terms(search)
+    for word in words:
         where &= (Person.forename.contains(word) | Person.surname.contains(word)
                   | Person.middle_name.contains(word))
-    base = Person.select().join(Link, on=(Link.person == Person.id)).where(where)
-    total = base.count()
-    number = clamp_page(page, total, per_page)
-    query = (Person.select(Person, Link).join(Link, on=(Link.person == Person.id), attr="link")
-             .where(where)
-             .order_by(fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
-             .limit(per_page).offset((number - 1) * per_page))
-    return Page(list(query), total, number, per_page, {"show": show, "search": search})
+    if words:
+        total = Person.select().join(Link, on=(Link.person == Person.id)).where(where).count()
+    else:  # every link has its person (ON DELETE CASCADE): count the links alone
+        total = Link.select().where(where).count()
+    order = (fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
+    join = JOIN.INNER
+    if (not words and total >= WALK_FROM and isinstance(models.db.obj, models.SqliteDatabase)
+            and total * WALK_SHARE >= (Person.select(fn.MAX(Person.id)).scalar() or 0)):
+        join = "CROSS JOIN "  # SQLite: person first (the trailing space keeps peewee's ON)
+
+    def fetch(direction, values, limit, offset):
+        query = (Person.select(Person, Link, order[0].alias("sort_surname"),
+                               order[1].alias("sort_forename"))
+                 .join(Link, join, on=(Link.person == Person.id), attr="link").where(where))
+        if direction == "before":
+            if values is not None:
+                query = query.where(Tuple(*order) < Tuple(*values))
+            return query.order_by(*(o.desc() for o in order)).limit(limit)
+        if values is not None:
+            query = query.where(Tuple(*order) > Tuple(*values))
+        return query.order_by(*order).limit(limit).offset(offset or None)
+
+    return paging.keyset_page(cursor or paging.Cursor(), total, per_page, fetch=fetch,
+                              key=person_order_key, extra={"show": show, "search": search})
 
 
 def person_for(user, person_id):

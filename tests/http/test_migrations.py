@@ -45,7 +45,8 @@ def _schema(database):
         else:
             actions = sorted(tuple(row[2:7]) for row in database.execute_sql(
                 f'PRAGMA foreign_key_list("{table}")').fetchall())
-        indexes = sorted((tuple(i.columns), i.unique) for i in database.get_indexes(table))
+        indexes = sorted((i.name, tuple(c or "(expression)" for c in i.columns), i.unique)
+                         for i in database.get_indexes(table))  # SQLite: None for an expression
         keys = sorted((k.column, k.dest_table, k.dest_column)
                       for k in database.get_foreign_keys(table))
         found[table] = {"columns": columns, "indexes": indexes, "keys": keys, "actions": actions}

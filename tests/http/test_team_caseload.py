@@ -9,6 +9,7 @@ import pytest
 import models
 from models import Case, Person
 from services.cases import caseload
+from services.kernel import paging
 from tests.helpers import explain, sql_statements
 from tests.http.team_helpers import TODAY, case_for, person
 
@@ -122,7 +123,7 @@ def test_ten_thousand_cases_take_one_count_and_one_select(app, client, officer):
         database = models.db.obj
         with sql_statements(database) as events:
             filters = caseload.CaseloadFilters(search="Zzchild04", officer="mine", due="week")
-            result = caseload.caseload(officer, filters, page=2, today=TODAY)
+            result = caseload.caseload(officer, filters, cursor=paging.Cursor(2), today=TODAY)
         selects = [e for e in events
                    if e.sql.lstrip().upper().startswith("SELECT") and '"case"' in e.sql.lower()]
         statements = [e.sql for e in selects]

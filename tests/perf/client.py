@@ -74,9 +74,10 @@ class Browser:
                 else:
                     self.cookies[name] = morsel.value
 
-    def request(self, method, path, data=None, *, label=None, headers=None, partial=False):
-        """Send one request; returns a Reply (status 0 when the connection failed)."""
-        body = None
+    def request(self, method, path, data=None, *, label=None, headers=None, partial=False,
+                body=None):
+        """Send one request; returns a Reply (status 0 when the connection failed). ``body``:
+        bytes sent as they are (give their Content-Type in ``headers``)."""
         sent = {"Host": f"{self.host}:{self.port}", "Accept-Encoding": "identity",
                 "User-Agent": "send-portal-bench"}
         if self.cookies:

@@ -1,11 +1,14 @@
 """Scale: response times of list pages with 1,000 and then 10,000 people (20 forms and 100
 audit events each: 200,000 forms and 1,000,000 events at the top), measured in-process through
 the Flask test client (no network, no concurrency: the time is the portal's own work).
+``BENCH_SCALE=national``: 10,000 and then 100,000 people (2,000,000 forms, 10,000,000 events).
 
 One professional is linked to half of the people (5,000 at 10,000); officers own cases. Rows are
-bulk-inserted with executemany in big transactions. No ANALYZE is run: the portal never runs
-one either, so the query planner has what a live database would have.
-Run as ``python -m tests.perf.scale`` (prints JSON); ``measure()`` runs it in a subprocess.
+bulk-inserted in big transactions (data.BulkWriter). On SQLite no ANALYZE is run: the portal
+never runs one either, so the query planner has what a live database would have; on PostgreSQL
+the seed ends with VACUUM ANALYZE, as autovacuum would soon after such an insert.
+Run as ``python -m tests.perf.scale`` (prints JSON); ``measure(engine)`` runs it in a
+subprocess: on SQLite in a temp dir, on PostgreSQL in a throwaway cluster (tests/pg_cluster.sh).
 """
 import json
 import os
@@ -88,10 +91,25 @@ def profile_page(client, url):
     return {"url": url, "ms_profiled": elapsed, "status": response.status_code, "calls": calls}
 
 
+def deep_page_url(app, user, wanted):
+    """Select Person's page ``wanted`` (or the last but one when the list is shorter) reached
+    the way a user reaches it, by the Next link's cursor: the URL to time."""
+    from flask import url_for
+    from services.kernel import paging
+    from services.people import people
+    with app.app_context():
+        pages = people.linked_people(user).pages
+        number = max(2, min(wanted, pages - 1))
+        before = people.linked_people(user, cursor=paging.Cursor(number - 1))  # setup: OFFSET
+    with app.test_request_context():
+        return number, url_for("people.index", page=number, after=before.after)
+
+
 def _child_process():
     tmp = tempfile.mkdtemp(prefix="send-bench-scale-")
     os.environ["PORTAL_INSTANCE"] = tmp
-    db_path = f"{tmp}/scale.db"
+    postgres = os.environ.get("BENCH_ENGINE") == "postgresql"
+    db_path = os.environ["PORTAL_TEST_DATABASE_URL"] if postgres else f"{tmp}/scale.db"
     import models
     from flask import url_for
     from models import User
@@ -100,7 +118,7 @@ def _child_process():
     from tests.perf.data import seed_scale
 
     app = create_app({"TESTING": False, "SECRET_KEY": "bench",
-                      "DATABASE_URL": f"sqlite:///{db_path}"})
+                      "DATABASE_URL": db_path if postgres else f"sqlite:///{db_path}"})
     with app.app_context():
         models.create_tables()
         with models.db.atomic():
@@ -122,7 +140,12 @@ def _child_process():
             session["_fresh"] = True
         sessions[role] = client
 
-    results = {"steps": [], "seed_seconds": 0.0, "missing": []}
+    results = {"steps": [], "seed_seconds": 0.0, "missing": [],
+               "engine": "postgresql" if postgres else "sqlite"}
+    if postgres:
+        with app.app_context():
+            results["engine_version"] = models.db.obj.execute_sql(
+                "SHOW server_version").fetchone()[0]
     done_people = 0
     for people, forms, events in S.SCALE_STEPS:
         seconds = seed_scale(db_path, people_from=done_people, people_to=people,
@@ -136,7 +159,7 @@ def _child_process():
             person_id = (models.Link.select(models.Link.person).where(models.Link.user == main.id)
                          .order_by(models.Link.id).first().person_id)
         step = {"people": people, "forms": forms, "events": events, "linked": linked,
-                "seed_seconds": seconds, "pages": {}}
+                "seed_seconds": seconds, "pages": {}, "load_before": os.getloadavg()[0]}
         urls = {}
         for label, endpoint, role, args, _target in S.SCALE_PAGES:
             if endpoint not in app.view_functions:
@@ -144,11 +167,15 @@ def _child_process():
                     results["missing"].append(label)
                 continue
             args = {k: (person_id if k == "person_id" else v) for k, v in args.items()}
-            with app.test_request_context():
-                url = url_for(endpoint, **args)
+            if "deep" in args:
+                step["deep_page"], url = deep_page_url(app, main, args["deep"])
+            else:
+                with app.test_request_context():
+                    url = url_for(endpoint, **args)
             urls[label] = (url, role)
             step["pages"][label] = timed(sessions[role], url)
-        if people == S.SCALE_STEPS[-1][0]:
+        step["load_after"] = os.getloadavg()[0]
+        if people == S.SCALE_STEPS[-1][0] and not postgres and not S.NATIONAL:
             # The portal opens and closes its SQLite connection on every request; closing the
             # last one checkpoints the WAL and deletes it. Measured again with another
             # connection held open, to show what that costs.
@@ -175,14 +202,37 @@ def _child_process():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def measure(timeout=600):
-    done = subprocess.run([sys.executable, "-m", "tests.perf.scale"], cwd=ROOT,
+def postgresql_missing():
+    """Why PostgreSQL cannot be benched here, or None (tests/pg_cluster.sh needs initdb)."""
+    import glob
+    if not any(os.access(f"{d}/initdb", os.X_OK) for d in glob.glob("/usr/lib/postgresql/*/bin")):
+        return "skipped: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"
+    return None
+
+
+def run_child(module, *, postgres, what, timeout, env=None):
+    """``python -m module`` (in a throwaway PostgreSQL cluster when ``postgres``): its last
+    stdout line as JSON, {"skipped": why} without PostgreSQL, or {"error": its output}."""
+    command = [sys.executable, "-m", module]
+    if postgres:
+        missing = postgresql_missing()
+        if missing:
+            print(f"  {what} {missing}", flush=True)
+            return {"skipped": missing}
+        command = [str(ROOT / "tests" / "pg_cluster.sh"), *command]
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})},
                           capture_output=True, text=True, timeout=timeout,
                           preexec_fn=_die_with_parent)
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return {"error": (done.stderr or done.stdout)[-1500:]}
+
+
+def measure(engine="sqlite", timeout=None):
+    return run_child("tests.perf.scale", postgres=engine == "postgresql",
+                     what="scale on PostgreSQL", env={"BENCH_ENGINE": engine},
+                     timeout=timeout or S.SCALE_TIMEOUT_SECONDS)
 
 
 if __name__ == "__main__":
