@@ -22,8 +22,8 @@ from pathlib import Path
 
 from peewee import JOIN, fn
 
-from models import (AuditEvent, Attachment, Case, CaseEvent, Document, FormInstance, Message,
-                    Person)
+from models import (AdviceRequest, AuditEvent, Attachment, Case, CaseEvent, Document, FormInstance,
+                    Link, Message, Person, Sen2Record)
 from services import audit
 
 
@@ -46,15 +46,31 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 def _touched_since(person_ids, since):
-    """Children with a form saved, a document added or a message sent since ``since``."""
+    """Children whose record anyone touched since ``since``: added to the portal, a case event
+    recorded (whatever date it says it happened on), the case changed, a link made, advice asked
+    for or received, SEN2 details changed, a form saved, a document added or a message sent."""
+    ids = list(person_ids)
+    checks = (
+        Person.select(Person.id).where(Person.id.in_(ids) & (Person.created_at >= since)),
+        Case.select(Case.person).where(Case.person.in_(ids) & (Case.updated_at >= since)),
+        CaseEvent.select(Case.person).join(Case).where(
+            Case.person.in_(ids) & (CaseEvent.recorded_at >= since)),
+        Link.select(Link.person).where(Link.person.in_(ids) & (Link.created_at >= since)),
+        AdviceRequest.select(AdviceRequest.person).where(
+            AdviceRequest.person.in_(ids) & ((AdviceRequest.requested_at >= since)
+                                            | (AdviceRequest.received_at >= since))),
+        Sen2Record.select(Sen2Record.person).where(
+            Sen2Record.person.in_(ids) & (Sen2Record.updated_at >= since)),
+        FormInstance.select(FormInstance.person).where(
+            FormInstance.person.in_(ids) & (FormInstance.updated_at >= since)),
+        Document.select(Document.person).where(
+            Document.person.in_(ids) & (Document.created_at >= since)),
+        Message.select(Message.person).where(
+            Message.person.in_(ids) & (Message.created_at >= since)),
+    )
     busy = set()
-    for query in (FormInstance.select(FormInstance.person).where(
-                      FormInstance.person.in_(person_ids) & (FormInstance.updated_at >= since)),
-                  Document.select(Document.person).where(
-                      Document.person.in_(person_ids) & (Document.created_at >= since)),
-                  Message.select(Message.person).where(
-                      Message.person.in_(person_ids) & (Message.created_at >= since))):
-        busy.update(row.person_id for row in query)
+    for query in checks:
+        busy.update(person_id for (person_id,) in query.tuples())
     return busy
 
 

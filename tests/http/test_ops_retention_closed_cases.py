@@ -54,6 +54,12 @@ def _world(app, officer):
         "busy": _child(officer, "busy", d(2012, 1, 1), _refused(d(2030, 1, 10)), upload_dir,
                        touched=dt.datetime(2049, 5, 1)),
     }
+    # Closed "in 2030" by events typed in only last year (a record brought over from paper):
+    # the date the events say is not when anyone last worked on the child.
+    late = _child(officer, "late", d(2012, 1, 1), _refused(d(2030, 1, 10)), upload_dir)
+    CaseEvent.update(recorded_at=dt.datetime(2049, 5, 1)).where(
+        CaseEvent.case == Case.get(Case.person == late[0].id)).execute()
+    made["late"] = late
     return made
 
 
@@ -99,7 +105,7 @@ def test_only_closed_cases_past_their_date_go_with_everything_about_the_child(ap
         assert after["gone"] == {"person": False, "case": False, "events": 0, "forms": 0,
                                  "attachments": 0, "documents": 0, "messages": 0, "audit": 0,
                                  "files": [False, False]}
-        for key in ("young", "recent", "open", "busy"):
+        for key in ("young", "recent", "open", "busy", "late"):
             assert after[key] == before[key], key
         [record] = AuditEvent.select().where(AuditEvent.action == "closed-case-removed")
         assert record.person_id == gone.id and record.detail["closed_on"] == "2030-02-19"
@@ -116,7 +122,7 @@ def test_the_council_file_sets_the_schedule(app, make_user):
                                                 "closed_cases_min_age_years": 25}})
         due = {c.person_id for c in closed_cases.due(table, NOW)}
     # "busy"'s message (May 2049) is older than a one-year schedule too.
-    assert due == {made[k][0].id for k in ("gone", "young", "recent", "busy")}
+    assert due == {made[k][0].id for k in ("gone", "young", "recent", "busy", "late")}
 
 
 def test_dry_run_command_lists_the_children_and_removes_nothing(app, make_user):
@@ -127,6 +133,12 @@ def test_dry_run_command_lists_the_children_and_removes_nothing(app, make_user):
         child = Person.create(forename="Zzlisted", surname="Zzretention",
                               date_of_birth=dt.date(2012, 1, 1))
         events.record_all(officer, child, _refused(dt.date(2020, 1, 10)))
+        # Entered and worked on back then (a record typed in today would be kept: the test above).
+        then = dt.datetime(2020, 3, 1)
+        Person.update(created_at=then).where(Person.id == child.id).execute()
+        Case.update(updated_at=then).where(Case.person == child.id).execute()
+        CaseEvent.update(recorded_at=then).where(
+            CaseEvent.case == Case.get(Case.person == child.id)).execute()
     out = app.test_cli_runner().invoke(args=["purge", "--dry-run"]).output
     assert f"Would remove the record of child {child.id} (case " in out
     assert "closed on 2020-02-19)." in out and "Would remove 1 closed cases" in out
