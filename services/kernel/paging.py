@@ -107,13 +107,22 @@ def encode_cursor(values):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _storable(text):
+    """Text both engines can compare: no NUL (PostgreSQL refuses it), no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def _decoded(kind, value):
     if kind == "id":
         return parse_id(value) if isinstance(value, int) else None
     if kind == "flag":
         return value if type(value) is int and value in (0, 1) else None
     if kind == "text":
-        return value if isinstance(value, str) and len(value) <= 200 else None
+        return value if isinstance(value, str) and len(value) <= 200 and _storable(value) else None
     if kind == "date":
         try:
             return dt.date.fromisoformat(value) if isinstance(value, str) else None

@@ -116,7 +116,10 @@ def _forged(value):
 BAD_CURSORS = ["abc", "!!!", "%00", "x" * 5000, _forged("[1,2,3]"), _forged("{}"),
                _forged('["a","b","c"]'), _forged('["a","b",-5]'), _forged('["a","b",true]'),
                _forged('["a","b",99999999999999999999999]'), _forged('["a",null,3]'),
-               _forged("not json"), "\u00e9\u00e9"]
+               _forged("not json"), "\u00e9\u00e9",
+               # JSON escapes that decode to what the databases cannot compare: a NUL
+               # (PostgreSQL refuses it) and a lone surrogate (no UTF-8 for it).
+               _forged('["a\\u0000","b",3]'), _forged('["\\ud800","b",3]')]
 
 
 @pytest.mark.parametrize("bad", BAD_CURSORS)
