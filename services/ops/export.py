@@ -20,7 +20,7 @@ from models import (Attachment, AuditEvent, BaseModel, Document, FormInstance, L
 from services import audit
 from services.forms import instances, pdf, uploads
 
-_SECRET = re.compile(r"hash|secret|token|password|hmac", re.I)
+_SECRET = re.compile(r"hash|secret|token|password|hmac|nonce", re.I)
 _NOT_ABOUT_THE_CHILD = {User, AuditEvent}  # walked separately: only the adults' own rows
 
 

@@ -60,6 +60,7 @@ def test_export_has_every_kind_of_record_and_nothing_about_another_child(app, tm
     text = json.dumps(records)
     assert other.forename not in text or other.forename == child.forename
     assert "password" not in text and "totp_secret" not in text and "code_hash" not in text
+    assert "activation_nonce" not in text  # an account's activation secret is not its data
     with app.app_context():
         event = AuditEvent.get(AuditEvent.action == "subject-access-export")
         assert event.person_id == child.id
