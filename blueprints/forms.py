@@ -264,6 +264,9 @@ def _chosen_files(instance, form, step):
         instances.check_version(instance, _version())  # a stale page stores nothing
     problems = {}
     for input_name, file in chosen:
+        if uploads.CANNOT_SCAN in problems.values():  # one wait for clamd per request, not one a file
+            problems[input_name] = uploads.CANNOT_SCAN
+            continue
         try:
             problem = _store_file(instance, form, step, input_name, file)
         except KeyError:

@@ -151,3 +151,26 @@ def test_doctor_pings_clamd(app, clamd_running, tmp_path):
         ok, sentence = dict(zip((c.__name__ for c in doctor.CHECKS),
                                 doctor.run(app.config, {})))["_clamd"]
     assert not ok and "uploads will be refused" in sentence
+
+
+def test_a_hung_clamd_is_waited_for_once_a_request_not_once_a_file(world, at_upload, app,
+                                                                   monkeypatch):
+    """Three files on one Save & Continue with clamd not answering: one wait (each scan may take
+    the whole deadline; three would outlast gunicorn's worker timeout), all three refused."""
+    from services.ops import clamd as clamd_client
+    calls = []
+
+    def hung(where, stream, timeout=None):
+        calls.append(where)
+        raise clamd_client.Unavailable("timed out")
+
+    monkeypatch.setattr(clamd_client, "scan", hung)
+    app.config["CLAMD_SOCKET"] = "/nonexistent/clamd.ctl"
+    response = post_step(world.client, f"/forms/{at_upload}/upload",
+                         {"document_type": "Correspondence", "description": "Still here",
+                          "files": [(io.BytesIO(PDF_BYTES), f"r{n}.pdf") for n in range(3)]},
+                         content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert uploads.CANNOT_SCAN in html(response)
+    assert len(calls) == 1
+    assert _kept(world.app) == [] and _files_on_disk(world.app) == []
