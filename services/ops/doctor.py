@@ -78,7 +78,8 @@ def _uploads(config, env):
 def _clamd(config, env):
     where = env.get("PORTAL_CLAMD_SOCKET") or config.get("CLAMD_SOCKET", "")
     if not where:
-        return True, "No virus scanner configured (PORTAL_CLAMD_SOCKET is not set)."
+        return True, ("No virus scanner configured: uploads are not scanned for viruses (set "
+                      "PORTAL_CLAMD_SOCKET to clamd's socket, see README).")
     if not clamd.ping(where):
         return False, (f"clamd at {where} cannot be reached or does not answer PING: "
                        "uploads will be refused.")
