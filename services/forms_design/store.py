@@ -16,7 +16,7 @@ import yaml
 from flask import current_app
 
 import models
-from engine.schema import KEBAB, TABS, SchemaError, load_form_text
+from engine.schema import KEBAB, TABS, SchemaError, _Loader, load_form_text
 from models import FormDefinition, FormDesigner, User, utcnow
 from services import audit
 from services.forms_design import registry as live
@@ -141,9 +141,27 @@ def catalogue() -> list[Row]:
     return sorted(rows, key=lambda r: (order.get(r.tab, len(order)), r.title.lower(), r.key))
 
 
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def yaml_data(text) -> dict:
+    """YAML text as plain data, read the way the engine reads it (YAML 1.2: ``On`` and ``1:1``
+    stay text, ``012`` is 12), so a save never changes what the engine would have seen."""
+    loader = _Loader(text)
+    try:
+        return _plain(loader.get_single_data()) or {}
+    finally:
+        loader.dispose()
+
+
 def data_of(draft) -> dict:
     """The draft's YAML as plain data (dicts, lists, strings, numbers)."""
-    return yaml.safe_load(draft.source) or {}
+    return yaml_data(draft.source)
 
 
 def form_of(draft):
@@ -258,7 +276,7 @@ def new_form(key, title, tab, by, copy_of=None) -> FormDefinition:
     if problems:
         raise Refused(problems)
     if copy_of:
-        data = yaml.safe_load(definition(copy_of).source)
+        data = yaml_data(definition(copy_of).source)
     else:
         data = {"started_by": ["professional"], "pdf": True, "steps": [BLANK_STEP]}
     data.update(key=key, title=(title or "").strip(), tab=tab, version=1)
@@ -417,7 +435,7 @@ def question_bank(search="") -> list[BankItem]:
     words = [w for w in (search or "").lower().split() if w]
     items = []
     for key, form in _registry().current().items():
-        data = yaml.safe_load(definition(key).source) or {}
+        data = yaml_data(definition(key).source)
         lists = data.get("lists") or {}
         titles = {s.key: s.title for s in form.steps}
         for step in data.get("steps") or []:

@@ -429,3 +429,19 @@ def test_a_database_without_the_forms_tables_serves_the_files(ctx):
         assert ctx["registry"].get(KEY).version == 1 and ctx["registry"].startable(KEY)
     finally:  # on PostgreSQL the tables are made once per session
         models.db.create_tables([models.FormCatalogueStamp])
+
+
+def test_a_save_keeps_what_the_engine_read_yaml_1_2_scalars(ctx):
+    """Review fix: the store read drafts as YAML 1.1, so ``1:1`` became 61 and ``On`` True."""
+    draft = store.start_draft(KEY, ctx["designer"])
+    text = draft.source.replace("lists:\n  document_types:\n",
+                                "lists:\n  ratios: [1:1, On, 012]\n  document_types:\n")
+    FormDefinition.update(source=text).where(FormDefinition.id == draft.id).execute()
+    draft = FormDefinition.get_by_id(draft.id)
+    before = store.form_of(draft).lists["ratios"]
+    data = store.data_of(draft)
+    assert data["lists"]["ratios"] == ["1:1", "On", 12]
+    assert type(data) is dict and type(data["steps"]) is list  # plain data, not the engine's
+    saved = store.save_draft(draft, data, draft.lock, ctx["designer"])
+    assert store.form_of(saved).lists["ratios"] == before
+    assert store.data_of(saved)["lists"]["ratios"] == ["1:1", "On", 12]
