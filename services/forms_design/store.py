@@ -229,6 +229,14 @@ def _latest_version(key) -> int:
     return max(stored, files)
 
 
+def _live_versions(key) -> set[int]:
+    """Every version of ``key`` the registry knows: the files and the published/retired rows."""
+    files = set(_registry().versions(key)) if key in _registry() else set()
+    rows = FormDefinition.select(FormDefinition.version).where(
+        (FormDefinition.key == key) & FormDefinition.status.in_(live.LIVE))
+    return files | {r.version for r in rows}
+
+
 # --- drafts --------------------------------------------------------------------------------
 
 def start_draft(key, by) -> FormDefinition:
@@ -327,21 +335,29 @@ def discard_draft(draft, by) -> None:
 
 def publish(draft, lock, by) -> tuple[FormDefinition, list[str]]:
     """Make the draft the form's new current version. Returns it and what changed since the
-    version before (diff sentences). Started forms keep their version; new starts get this one."""
-    new = form_of(draft)
+    version before (diff sentences). Started forms keep their version; new starts get this one.
+    A draft whose version was taken meanwhile (a portal upgrade shipped it) is published as one
+    above every version the registry knows, so forms started on the shipped one keep it."""
     registry = _registry()
     old = registry.get(draft.key) if draft.key in registry else None
+    version, text = draft.version, draft.source
+    taken = _live_versions(draft.key)
+    if version in taken:
+        version = max(taken) + 1
+        text = _with_version(text, version)
+    new = _load(text, draft.key)
     with models.db.atomic():
         updated = (FormDefinition.update(status="published", published_by=by,
-                                         published_at=utcnow(), updated_by=by,
-                                         updated_at=utcnow(), lock=FormDefinition.lock + 1)
+                                         published_at=utcnow(), updated_by=by, version=version,
+                                         source=text, updated_at=utcnow(),
+                                         lock=FormDefinition.lock + 1)
                    .where((FormDefinition.id == draft.id) & (FormDefinition.lock == int(lock))
                           & (FormDefinition.status == "draft")).execute())
         if not updated:
             raise Conflict(_conflict_sentence(draft))
         live.bump_stamp()
         audit.record("form-published", user=by, object_type="form-definition", object_id=draft.id,
-                     form_key=draft.key, version=draft.version)
+                     form_key=draft.key, version=version)
     live.forget_request_cache()
     return FormDefinition.get_by_id(draft.id), diff(old, new)
 
@@ -395,10 +411,14 @@ def import_catalogue(directory, by=None) -> tuple[int, list[str]]:
     """Put every shipped form version the database lacks into it (origin "shipped"). A version
     already there with a different text is reported, never overwritten. Returns (added, notes)."""
     added, notes = 0, []
+    shipped = live.shipped_sources(directory)
     with models.db.atomic():
-        for form, text, shown in live.shipped_sources(directory):
+        for form, text, shown in shipped:
             row = FormDefinition.get_or_none((FormDefinition.key == form.key)
                                              & (FormDefinition.version == form.version))
+            if row is not None and row.status == "draft":  # the upgrade shipped its version
+                _move_draft_above(row, max(f.version for f, _, _ in shipped if f.key == form.key))
+                row = None
             if row is None:
                 FormDefinition.create(key=form.key, version=form.version, status="published",
                                       source=text, title=form.title, tab=form.tab,
@@ -414,6 +434,14 @@ def import_catalogue(directory, by=None) -> tuple[int, list[str]]:
                          added=added)
     live.forget_request_cache()
     return added, notes
+
+
+def _move_draft_above(draft, shipped_top) -> None:
+    stored = (FormDefinition.select(peewee.fn.MAX(FormDefinition.version))
+              .where(FormDefinition.key == draft.key).scalar()) or 0
+    version = max(stored, shipped_top) + 1
+    FormDefinition.update(version=version, source=_with_version(draft.source, version)).where(
+        FormDefinition.id == draft.id).execute()
 
 
 def check_database_forms() -> list[str]:
