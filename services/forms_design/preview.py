@@ -9,6 +9,7 @@ not uploaded in a preview (a file question shows its input; a required one does 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -61,7 +62,7 @@ def walk(form, answers: dict, step_key: str, request) -> tuple[dict, dict, str]:
     remove = request.form.get("remove", "")
     answers, errors = save_step(form, answers, step_key, request.form,
                                 add_row="add" in request.form,
-                                remove_row=int(remove) if remove.isdigit() else None,
+                                remove_row=int(remove) if re.fullmatch("[0-9]+", remove) else None,
                                 today=clock.uk_today())
     errors = {k: v for k, v in errors.items() if _type_of(step, k) != "file"}
     if errors or "add" in request.form or remove:

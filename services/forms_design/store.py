@@ -308,11 +308,18 @@ def save_draft(draft, data: dict, lock: int, by) -> FormDefinition:
         updated = (FormDefinition.update(source=text, title=form.title, tab=form.tab,
                                          lock=FormDefinition.lock + 1, updated_by=by,
                                          updated_at=utcnow())
-                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == int(lock))
+                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == _lock_of(draft, lock))
                           & (FormDefinition.status == "draft")).execute())
         if not updated:
             raise Conflict(_conflict_sentence(draft))
     return FormDefinition.get_by_id(draft.id)
+
+
+def _lock_of(draft, lock) -> int:
+    """The posted lock as a number; a missing or garbled one is a Conflict (never a 500)."""
+    if lock is None or not re.fullmatch("[0-9]+", str(lock)):
+        raise Conflict(_conflict_sentence(draft))
+    return int(lock)
 
 
 def _conflict_sentence(draft) -> str:
@@ -351,7 +358,7 @@ def publish(draft, lock, by) -> tuple[FormDefinition, list[str]]:
                                          published_at=utcnow(), updated_by=by, version=version,
                                          source=text, updated_at=utcnow(),
                                          lock=FormDefinition.lock + 1)
-                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == int(lock))
+                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == _lock_of(draft, lock))
                           & (FormDefinition.status == "draft")).execute())
         if not updated:
             raise Conflict(_conflict_sentence(draft))

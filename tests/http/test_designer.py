@@ -499,3 +499,28 @@ def test_the_engine_refuses_a_built_in_name_in_its_own_words_at_the_name(app, cl
     assert response.status_code == 422
     error_at(response, "name", "appears twice")
     assert 'value="forename"' in html(response) and lock(app, "zz-eyfs-copy") == before
+
+
+@pytest.mark.parametrize("bad", [None, "", "x", "²", "-1"])
+def test_a_missing_or_garbled_lock_is_409_not_a_500(app, client, draft_form, bad):
+    """Review fix: int(None) in save/publish was a 500; a lock that is not a number is a conflict."""
+    token = csrf_from(client.get(f"{BASE}/"))
+    body = {**PROPS, "title": "Zz Changed", "csrf_token": token}
+    if bad is not None:
+        body["lock"] = bad
+    response = client.post(f"{BASE}/{KEY}/draft/properties", data=body)
+    assert response.status_code == 409 and "Not saved" in html(response)
+    published = client.post(f"{BASE}/{KEY}/draft/publish", data={
+        "csrf_token": token, **({"lock": bad} if bad is not None else {})})
+    assert published.status_code == 409
+    assert data(app)["title"] == "Zz Speech Therapy Update"
+    with app.app_context():
+        assert store.draft_of(KEY) is not None
+
+
+def test_a_preview_remove_button_with_odd_digits_is_no_500(app, client, draft_form):
+    build(client, app)
+    page = client.get(f"{BASE}/{KEY}/draft/preview/sessions")
+    response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={
+        "csrf_token": csrf_from(page), "answers": _hidden(html(page), "answers"), "remove": "²"})
+    assert response.status_code in (200, 422) and "Session notes" in html(response)
