@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from models import FormInstance
+from models import FormDefinition, FormInstance
 from services.forms_design import store
 from tests.helpers import csrf_from, html
 
@@ -524,3 +524,22 @@ def test_a_preview_remove_button_with_odd_digits_is_no_500(app, client, draft_fo
     response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={
         "csrf_token": csrf_from(page), "answers": _hidden(html(page), "answers"), "remove": "²"})
     assert response.status_code in (200, 422) and "Session notes" in html(response)
+
+
+def test_a_draft_the_engine_no_longer_loads_is_a_422_page_with_the_sentences(app, client, draft_form):
+    """Review fix: store.Refused escaped preview, the preview PDF and the publish page (500s)."""
+    with app.app_context():
+        draft = store.draft_of(KEY)
+        broken = draft.source.replace("type: textarea", "type: zz-no-such-type")
+        FormDefinition.update(source=broken).where(FormDefinition.id == draft.id).execute()
+    token = csrf_from(client.get(f"{BASE}/"))
+    pages = [client.get(f"{BASE}/{KEY}/draft/preview"),
+             client.post(f"{BASE}/{KEY}/draft/preview/details", data={"csrf_token": token}),
+             client.post(f"{BASE}/{KEY}/draft/preview.pdf", data={"csrf_token": token}),
+             client.get(f"{BASE}/{KEY}/draft/publish"),
+             post(client, app, f"{BASE}/{KEY}/draft/publish")]
+    for page in pages:
+        assert page.status_code == 422
+        assert "zz-no-such-type" in html(page) and 'class="govuk-error-summary' in html(page)
+    with app.app_context():
+        assert store.draft_of(KEY).status == "draft"
