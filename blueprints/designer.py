@@ -486,10 +486,10 @@ def preview_step(form_key, step_key):
     step_key = step_key or form.steps[0].key
     if step_key != SUMMARY and step_key not in form.step_keys:
         abort(404)
-    answers = preview.answers_from(request.form.get("answers", ""))
+    answers = preview.answers_from(request.form.get("answers", ""), draft, _me())
     answers, errors, shown = preview.walk(form, answers, step_key, request)
     journey = Journey(form, answers, today=clock.uk_today())
-    context = {"draft": draft, "form": form, "journey": journey, "token": preview.token(answers)}
+    context = {"draft": draft, "form": form, "journey": journey, "token": preview.token(answers, draft, _me())}
     if shown == SUMMARY:
         council = current_app.config["COUNCIL"]
         return _page("preview_summary", **context,
@@ -508,6 +508,6 @@ def preview_pdf(form_key):
         form = store.form_of(draft)
     except store.Refused as refused:
         return _unloadable(draft, refused)
-    answers = preview.answers_from(request.form.get("answers", ""))
+    answers = preview.answers_from(request.form.get("answers", ""), draft, _me())
     return send_pdf(preview.pdf(form, answers, current_app.config["COUNCIL"], _me()),
                     f"Preview - {form.title}.pdf")

@@ -543,3 +543,39 @@ def test_a_draft_the_engine_no_longer_loads_is_a_422_page_with_the_sentences(app
         assert "zz-no-such-type" in html(page) and 'class="govuk-error-summary' in html(page)
     with app.app_context():
         assert store.draft_of(KEY).status == "draft"
+
+
+def test_preview_answers_signed_for_another_draft_or_officer_or_too_old_are_no_answers(
+        app, client, draft_form, officer, monkeypatch):
+    """Review fix: the answers token had a fixed salt and no expiry."""
+    import time
+    from types import SimpleNamespace
+
+    from itsdangerous import TimestampSigner
+
+    from services.forms_design import preview
+    build(client, app)
+    first = data(app)["steps"][0]["fields"][0]["name"]
+    page = client.get(f"{BASE}/{KEY}/draft/preview")
+    walked = client.post(f"{BASE}/{KEY}/draft/preview/details", data={
+        "csrf_token": csrf_from(page), "answers": _hidden(html(page), "answers"), first: "x",
+        "therapy": "Feeding", "plan": "Zz soft food", "continue": "1"})
+    good = _hidden(html(walked), "answers")
+    with app.test_request_context():
+        draft = store.draft_of(KEY)
+        answers = preview.answers_from(good, draft, officer)
+        assert answers
+        other_draft = preview.token(answers, SimpleNamespace(id=draft.id + 1), officer)
+        other_officer = preview.token(answers, draft, SimpleNamespace(id=officer.id + 1))
+        now = time.time()
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(now) - 9 * 60 * 60)
+        too_old = preview.token(answers, draft, officer)
+        monkeypatch.undo()
+    token = csrf_from(client.get(f"{BASE}/"))
+
+    def summary(signed):
+        return html(client.post(f"{BASE}/{KEY}/draft/preview/details", data={
+            "csrf_token": token, "answers": signed, "goto": "summary"}))
+    assert "Zz soft food" in summary(good)
+    for signed in (other_draft, other_officer, too_old):
+        assert "Zz soft food" not in summary(signed)
