@@ -454,12 +454,21 @@ def publish(form_key):
         except store.Conflict as conflict:
             return _conflict(draft, str(conflict))
         except store.Refused as refused:
-            return _page("publish", 422, draft=draft, lines=preview.changes(draft),
-                         errors={"publish": _sentences(refused.problems)})
+            return _unloadable(draft, refused)
         return _done(f"Version {published.version} of “{published.title}” is published. "
                      "New starts get it; forms already started keep their own version.",
                      url_for("designer.form_page", form_key=form_key))
-    return _page("publish", draft=draft, lines=preview.changes(draft))
+    try:
+        return _page("publish", draft=draft, lines=preview.changes(draft))
+    except store.Refused as refused:
+        return _unloadable(draft, refused)
+
+
+def _unloadable(draft, refused):
+    """A draft the engine no longer loads (the portal was upgraded under it): the publish page
+    with the engine's sentences, 422, instead of a 500."""
+    return _page("publish", 422, draft=draft, lines=[],
+                 errors={"publish": _sentences(refused.problems)})
 
 
 # --- preview -------------------------------------------------------------------------------------
@@ -470,14 +479,17 @@ def publish(form_key):
 def preview_step(form_key, step_key):
     """The draft as its users will see it, step by step, with no child and nothing stored."""
     draft = _draft(form_key)
-    form = store.form_of(draft)
+    try:
+        form = store.form_of(draft)
+    except store.Refused as refused:
+        return _unloadable(draft, refused)
     step_key = step_key or form.steps[0].key
     if step_key != SUMMARY and step_key not in form.step_keys:
         abort(404)
-    answers = preview.answers_from(request.form.get("answers", ""))
+    answers = preview.answers_from(request.form.get("answers", ""), draft, _me())
     answers, errors, shown = preview.walk(form, answers, step_key, request)
     journey = Journey(form, answers, today=clock.uk_today())
-    context = {"draft": draft, "form": form, "journey": journey, "token": preview.token(answers)}
+    context = {"draft": draft, "form": form, "journey": journey, "token": preview.token(answers, draft, _me())}
     if shown == SUMMARY:
         council = current_app.config["COUNCIL"]
         return _page("preview_summary", **context,
@@ -492,7 +504,10 @@ def preview_step(form_key, step_key):
 def preview_pdf(form_key):
     """The PDF the draft would make from the preview's answers (a made-up child's name)."""
     draft = _draft(form_key)
-    form = store.form_of(draft)
-    answers = preview.answers_from(request.form.get("answers", ""))
+    try:
+        form = store.form_of(draft)
+    except store.Refused as refused:
+        return _unloadable(draft, refused)
+    answers = preview.answers_from(request.form.get("answers", ""), draft, _me())
     return send_pdf(preview.pdf(form, answers, current_app.config["COUNCIL"], _me()),
                     f"Preview - {form.title}.pdf")

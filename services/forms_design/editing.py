@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 
 from engine import fields as ft
@@ -255,7 +256,7 @@ def set_properties(data: dict, posted) -> dict:
     if not roles or any(r not in ROLES for r in roles):
         errors["started_by"] = "Choose who may start the form"
     due = _text(posted, "due_days")
-    if due and (not due.isdigit() or not 1 <= int(due) <= 3650):
+    if due and (not _whole(due) or not 1 <= int(due) <= 3650):
         errors["due_days"] = "Due days must be a whole number of days, 1 or more"
     pdf = _text(posted, "pdf")
     if pdf not in ("yes", "no"):
@@ -331,13 +332,13 @@ def _step_values(step: dict, posted) -> tuple[dict, dict]:
         if step.get("kind"):
             errors["repeat"] = "A built-in step (work details, child details) cannot have Add More rows"
         low, high = _text(posted, "repeat_min") or "1", _text(posted, "repeat_max") or str(DEFAULT_REPEAT_MAX)
-        if not low.isdigit():
+        if not _whole(low):
             errors["repeat_min"] = "The fewest rows must be a whole number, 0 or more"
-        if not high.isdigit() or int(high) < 1 or int(high) > 100:
+        if not _whole(high) or int(high) < 1 or int(high) > 100:
             errors["repeat_max"] = "The most rows must be a whole number from 1 to 100"
         if "repeat_min" not in errors and "repeat_max" not in errors and int(low) > int(high):
             errors["repeat_min"] = f"The fewest rows ({low}) cannot be more than the most ({high})"
-        repeat = {"min": int(low) if low.isdigit() else 1, "max": int(high) if high.isdigit() else 1}
+        repeat = {"min": int(low) if _whole(low) else 1, "max": int(high) if _whole(high) else 1}
         _set_or_drop(repeat, "label", _text(posted, "repeat_label"))
         out["repeat"] = repeat
     else:
@@ -501,6 +502,11 @@ def _options(data, old, posted, field, errors, type_name):
                              "shared list")
 
 
+def _whole(text) -> bool:
+    """Plain digits only ("²".isdigit() is True, but int("²") fails)."""
+    return re.fullmatch("[0-9]+", text) is not None
+
+
 def _numbers(posted, field, errors, controls, type_name):
     numbers = {}
     for key in ("min", "max", "rows"):
@@ -510,6 +516,8 @@ def _numbers(posted, field, errors, controls, type_name):
         try:
             value = float(raw) if type_name == "number" and key != "rows" else int(raw)
         except ValueError:
+            value = None
+        if value is not None and not math.isfinite(value):  # "inf", "nan", "1e400"
             value = None
         if value is not None and type_name == "number" and key != "rows" and value == int(value):
             value = int(value)

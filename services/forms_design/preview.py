@@ -2,17 +2,19 @@
 the summary and the PDF, with answers that never touch a child's record.
 
 The preview's answers travel with the page, signed: each step posts them back in a hidden
-``answers`` field (itsdangerous, the app's secret key, a salt of its own) together with the step's
-inputs. Nothing is written to the database, so a preview can never become a FormInstance on a
-real person, needs no clean-up, and two officers (or two tabs) previewing never meet. Files are
-not uploaded in a preview (a file question shows its input; a required one does not block).
+``answers`` field (itsdangerous, the app's secret key, a salt naming the draft and the officer,
+valid for 8 hours) together with the step's inputs. Nothing is written to the database, so a
+preview can never become a FormInstance on a real person, needs no clean-up, and two officers
+(or two tabs) previewing never meet. Files are not uploaded in a preview (a file question shows
+its input; a required one does not block).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from engine import SUMMARY, Journey, save_step
 from services.forms import instances
@@ -21,23 +23,28 @@ from services.forms_design import store
 from services.kernel import clock
 
 SALT = "form-designer-preview"
+MAX_AGE = 8 * 60 * 60  # seconds: a preview left open overnight starts again with no answers
 PREVIEW_PERSON_NAME = "Zzpreview Zzchild"
 
 
-def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(draft, officer):
+    # The draft and the officer are in the salt: answers signed for one draft (or one officer)
+    # are no answers on another.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                  salt=f"{SALT}:{draft.id}:{officer.id}")
 
 
-def token(answers: dict) -> str:
+def token(answers: dict, draft, officer) -> str:
     """The answers so far, signed, for the page's hidden field."""
-    return _serializer().dumps(answers or {})
+    return _serializer(draft, officer).dumps(answers or {})
 
 
-def answers_from(text: str) -> dict:
-    """The answers a page posted back; {} when missing or tampered with."""
+def answers_from(text: str, draft, officer) -> dict:
+    """The answers a page posted back; {} when missing, tampered with, too old or signed for
+    another draft or officer."""
     try:
-        value = _serializer().loads(text or "")
-    except BadSignature:
+        value = _serializer(draft, officer).loads(text or "", max_age=MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -61,7 +68,7 @@ def walk(form, answers: dict, step_key: str, request) -> tuple[dict, dict, str]:
     remove = request.form.get("remove", "")
     answers, errors = save_step(form, answers, step_key, request.form,
                                 add_row="add" in request.form,
-                                remove_row=int(remove) if remove.isdigit() else None,
+                                remove_row=int(remove) if re.fullmatch("[0-9]+", remove) else None,
                                 today=clock.uk_today())
     errors = {k: v for k, v in errors.items() if _type_of(step, k) != "file"}
     if errors or "add" in request.form or remove:

@@ -16,7 +16,7 @@ import yaml
 from flask import current_app
 
 import models
-from engine.schema import KEBAB, TABS, SchemaError, load_form_text
+from engine.schema import KEBAB, TABS, SchemaError, _Loader, load_form_text
 from models import FormDefinition, FormDesigner, User, utcnow
 from services import audit
 from services.forms_design import registry as live
@@ -141,9 +141,27 @@ def catalogue() -> list[Row]:
     return sorted(rows, key=lambda r: (order.get(r.tab, len(order)), r.title.lower(), r.key))
 
 
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def yaml_data(text) -> dict:
+    """YAML text as plain data, read the way the engine reads it (YAML 1.2: ``On`` and ``1:1``
+    stay text, ``012`` is 12), so a save never changes what the engine would have seen."""
+    loader = _Loader(text)
+    try:
+        return _plain(loader.get_single_data()) or {}
+    finally:
+        loader.dispose()
+
+
 def data_of(draft) -> dict:
     """The draft's YAML as plain data (dicts, lists, strings, numbers)."""
-    return yaml.safe_load(draft.source) or {}
+    return yaml_data(draft.source)
 
 
 def form_of(draft):
@@ -211,6 +229,14 @@ def _latest_version(key) -> int:
     return max(stored, files)
 
 
+def _live_versions(key) -> set[int]:
+    """Every version of ``key`` the registry knows: the files and the published/retired rows."""
+    files = set(_registry().versions(key)) if key in _registry() else set()
+    rows = FormDefinition.select(FormDefinition.version).where(
+        (FormDefinition.key == key) & FormDefinition.status.in_(live.LIVE))
+    return files | {r.version for r in rows}
+
+
 # --- drafts --------------------------------------------------------------------------------
 
 def start_draft(key, by) -> FormDefinition:
@@ -258,7 +284,7 @@ def new_form(key, title, tab, by, copy_of=None) -> FormDefinition:
     if problems:
         raise Refused(problems)
     if copy_of:
-        data = yaml.safe_load(definition(copy_of).source)
+        data = yaml_data(definition(copy_of).source)
     else:
         data = {"started_by": ["professional"], "pdf": True, "steps": [BLANK_STEP]}
     data.update(key=key, title=(title or "").strip(), tab=tab, version=1)
@@ -282,11 +308,18 @@ def save_draft(draft, data: dict, lock: int, by) -> FormDefinition:
         updated = (FormDefinition.update(source=text, title=form.title, tab=form.tab,
                                          lock=FormDefinition.lock + 1, updated_by=by,
                                          updated_at=utcnow())
-                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == int(lock))
+                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == _lock_of(draft, lock))
                           & (FormDefinition.status == "draft")).execute())
         if not updated:
             raise Conflict(_conflict_sentence(draft))
     return FormDefinition.get_by_id(draft.id)
+
+
+def _lock_of(draft, lock) -> int:
+    """The posted lock as a number; a missing or garbled one is a Conflict (never a 500)."""
+    if lock is None or not re.fullmatch("[0-9]+", str(lock)):
+        raise Conflict(_conflict_sentence(draft))
+    return int(lock)
 
 
 def _conflict_sentence(draft) -> str:
@@ -309,21 +342,29 @@ def discard_draft(draft, by) -> None:
 
 def publish(draft, lock, by) -> tuple[FormDefinition, list[str]]:
     """Make the draft the form's new current version. Returns it and what changed since the
-    version before (diff sentences). Started forms keep their version; new starts get this one."""
-    new = form_of(draft)
+    version before (diff sentences). Started forms keep their version; new starts get this one.
+    A draft whose version was taken meanwhile (a portal upgrade shipped it) is published as one
+    above every version the registry knows, so forms started on the shipped one keep it."""
     registry = _registry()
     old = registry.get(draft.key) if draft.key in registry else None
+    version, text = draft.version, draft.source
+    taken = _live_versions(draft.key)
+    if version in taken:
+        version = max(taken) + 1
+        text = _with_version(text, version)
+    new = _load(text, draft.key)
     with models.db.atomic():
         updated = (FormDefinition.update(status="published", published_by=by,
-                                         published_at=utcnow(), updated_by=by,
-                                         updated_at=utcnow(), lock=FormDefinition.lock + 1)
-                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == int(lock))
+                                         published_at=utcnow(), updated_by=by, version=version,
+                                         source=text, updated_at=utcnow(),
+                                         lock=FormDefinition.lock + 1)
+                   .where((FormDefinition.id == draft.id) & (FormDefinition.lock == _lock_of(draft, lock))
                           & (FormDefinition.status == "draft")).execute())
         if not updated:
             raise Conflict(_conflict_sentence(draft))
         live.bump_stamp()
         audit.record("form-published", user=by, object_type="form-definition", object_id=draft.id,
-                     form_key=draft.key, version=draft.version)
+                     form_key=draft.key, version=version)
     live.forget_request_cache()
     return FormDefinition.get_by_id(draft.id), diff(old, new)
 
@@ -377,10 +418,14 @@ def import_catalogue(directory, by=None) -> tuple[int, list[str]]:
     """Put every shipped form version the database lacks into it (origin "shipped"). A version
     already there with a different text is reported, never overwritten. Returns (added, notes)."""
     added, notes = 0, []
+    shipped = live.shipped_sources(directory)
     with models.db.atomic():
-        for form, text, shown in live.shipped_sources(directory):
+        for form, text, shown in shipped:
             row = FormDefinition.get_or_none((FormDefinition.key == form.key)
                                              & (FormDefinition.version == form.version))
+            if row is not None and row.status == "draft":  # the upgrade shipped its version
+                _move_draft_above(row, max(f.version for f, _, _ in shipped if f.key == form.key))
+                row = None
             if row is None:
                 FormDefinition.create(key=form.key, version=form.version, status="published",
                                       source=text, title=form.title, tab=form.tab,
@@ -396,6 +441,14 @@ def import_catalogue(directory, by=None) -> tuple[int, list[str]]:
                          added=added)
     live.forget_request_cache()
     return added, notes
+
+
+def _move_draft_above(draft, shipped_top) -> None:
+    stored = (FormDefinition.select(peewee.fn.MAX(FormDefinition.version))
+              .where(FormDefinition.key == draft.key).scalar()) or 0
+    version = max(stored, shipped_top) + 1
+    FormDefinition.update(version=version, source=_with_version(draft.source, version)).where(
+        FormDefinition.id == draft.id).execute()
 
 
 def check_database_forms() -> list[str]:
@@ -417,7 +470,7 @@ def question_bank(search="") -> list[BankItem]:
     words = [w for w in (search or "").lower().split() if w]
     items = []
     for key, form in _registry().current().items():
-        data = yaml.safe_load(definition(key).source) or {}
+        data = yaml_data(definition(key).source)
         lists = data.get("lists") or {}
         titles = {s.key: s.title for s in form.steps}
         for step in data.get("steps") or []:

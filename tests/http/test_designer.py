@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from models import FormInstance
+from models import FormDefinition, FormInstance
 from services.forms_design import store
 from tests.helpers import csrf_from, html
 
@@ -499,3 +499,83 @@ def test_the_engine_refuses_a_built_in_name_in_its_own_words_at_the_name(app, cl
     assert response.status_code == 422
     error_at(response, "name", "appears twice")
     assert 'value="forename"' in html(response) and lock(app, "zz-eyfs-copy") == before
+
+
+@pytest.mark.parametrize("bad", [None, "", "x", "²", "-1"])
+def test_a_missing_or_garbled_lock_is_409_not_a_500(app, client, draft_form, bad):
+    """Review fix: int(None) in save/publish was a 500; a lock that is not a number is a conflict."""
+    token = csrf_from(client.get(f"{BASE}/"))
+    body = {**PROPS, "title": "Zz Changed", "csrf_token": token}
+    if bad is not None:
+        body["lock"] = bad
+    response = client.post(f"{BASE}/{KEY}/draft/properties", data=body)
+    assert response.status_code == 409 and "Not saved" in html(response)
+    published = client.post(f"{BASE}/{KEY}/draft/publish", data={
+        "csrf_token": token, **({"lock": bad} if bad is not None else {})})
+    assert published.status_code == 409
+    assert data(app)["title"] == "Zz Speech Therapy Update"
+    with app.app_context():
+        assert store.draft_of(KEY) is not None
+
+
+def test_a_preview_remove_button_with_odd_digits_is_no_500(app, client, draft_form):
+    build(client, app)
+    page = client.get(f"{BASE}/{KEY}/draft/preview/sessions")
+    response = client.post(f"{BASE}/{KEY}/draft/preview/sessions", data={
+        "csrf_token": csrf_from(page), "answers": _hidden(html(page), "answers"), "remove": "²"})
+    assert response.status_code in (200, 422) and "Session notes" in html(response)
+
+
+def test_a_draft_the_engine_no_longer_loads_is_a_422_page_with_the_sentences(app, client, draft_form):
+    """Review fix: store.Refused escaped preview, the preview PDF and the publish page (500s)."""
+    with app.app_context():
+        draft = store.draft_of(KEY)
+        broken = draft.source.replace("type: textarea", "type: zz-no-such-type")
+        FormDefinition.update(source=broken).where(FormDefinition.id == draft.id).execute()
+    token = csrf_from(client.get(f"{BASE}/"))
+    pages = [client.get(f"{BASE}/{KEY}/draft/preview"),
+             client.post(f"{BASE}/{KEY}/draft/preview/details", data={"csrf_token": token}),
+             client.post(f"{BASE}/{KEY}/draft/preview.pdf", data={"csrf_token": token}),
+             client.get(f"{BASE}/{KEY}/draft/publish"),
+             post(client, app, f"{BASE}/{KEY}/draft/publish")]
+    for page in pages:
+        assert page.status_code == 422
+        assert "zz-no-such-type" in html(page) and 'class="govuk-error-summary' in html(page)
+    with app.app_context():
+        assert store.draft_of(KEY).status == "draft"
+
+
+def test_preview_answers_signed_for_another_draft_or_officer_or_too_old_are_no_answers(
+        app, client, draft_form, officer, monkeypatch):
+    """Review fix: the answers token had a fixed salt and no expiry."""
+    import time
+    from types import SimpleNamespace
+
+    from itsdangerous import TimestampSigner
+
+    from services.forms_design import preview
+    build(client, app)
+    first = data(app)["steps"][0]["fields"][0]["name"]
+    page = client.get(f"{BASE}/{KEY}/draft/preview")
+    walked = client.post(f"{BASE}/{KEY}/draft/preview/details", data={
+        "csrf_token": csrf_from(page), "answers": _hidden(html(page), "answers"), first: "x",
+        "therapy": "Feeding", "plan": "Zz soft food", "continue": "1"})
+    good = _hidden(html(walked), "answers")
+    with app.test_request_context():
+        draft = store.draft_of(KEY)
+        answers = preview.answers_from(good, draft, officer)
+        assert answers
+        other_draft = preview.token(answers, SimpleNamespace(id=draft.id + 1), officer)
+        other_officer = preview.token(answers, draft, SimpleNamespace(id=officer.id + 1))
+        now = time.time()
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(now) - 9 * 60 * 60)
+        too_old = preview.token(answers, draft, officer)
+        monkeypatch.undo()
+    token = csrf_from(client.get(f"{BASE}/"))
+
+    def summary(signed):
+        return html(client.post(f"{BASE}/{KEY}/draft/preview/details", data={
+            "csrf_token": token, "answers": signed, "goto": "summary"}))
+    assert "Zz soft food" in summary(good)
+    for signed in (other_draft, other_officer, too_old):
+        assert "Zz soft food" not in summary(signed)

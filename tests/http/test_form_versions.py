@@ -104,3 +104,22 @@ def test_a_retired_family_form_is_not_offered_to_the_family_nor_startable(family
     response = client.post(f"/family/children/{family.child.id}/forms/parent-carer-views/start",
                                   data={"csrf_token": csrf_from(page)})
     assert response.status_code == 404
+
+
+def test_a_retired_request_form_leaves_the_family_page_too(family):
+    """Review check: ``request_forms`` on the child page only decides the request note of forms
+    already listed; the list itself is filtered for retired forms."""
+    with family.app.app_context():
+        store.grant_designer(None, family.officer)
+    client = family.client_for(family.parent)
+    page = client.get(f"/family/children/{family.child.id}")
+    title = "Parent or Young Person Request for an EHC Needs Assessment"
+    assert "/forms/parent-request/start" in _html(page) and title in _html(page)
+    with family.app.app_context():
+        store.retire("parent-request", family.officer)
+    page = client.get(f"/family/children/{family.child.id}")
+    assert page.status_code == 200 and "/forms/parent-request/" not in _html(page)
+    assert title not in _html(page)
+    response = client.post(f"/family/children/{family.child.id}/forms/parent-request/start",
+                           data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 404

@@ -257,3 +257,21 @@ def test_bare_condition_names_resolve_as_the_engine_does():
     moved = editing.move_step(data, "more", -1)  # still after "About": allowed
     assert [s["key"] for s in moved["steps"]] == ["about", "more", "sessions"]
     assert "earlier answer" in refused(editing.move_step, moved, "more", -1)["move"]
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "1e400", "-inf", "1" + "0" * 400])
+def test_a_number_limit_that_is_not_finite_is_refused_at_its_control(bad):
+    """Review fix: float("inf") passed and int(inf) raised OverflowError (a 500)."""
+    for key in ("min", "max"):
+        errors = refused(editing.set_field, base(), "about", {
+            "type": "number", "name": "visits", "label": "Visits", key: bad})
+        assert errors == {key: {"min": "The minimum", "max": "The maximum"}[key] + " must be a number"}
+
+
+def test_digits_that_are_not_0_to_9_are_refused_not_a_500():
+    """Review fix: "²".isdigit() is True but int("²") raises ValueError."""
+    posted = {"title": "Zz", "tab": "review", "pdf": "no", "started_by": ["professional"]}
+    assert set(refused(editing.set_properties, base(), {**posted, "due_days": "²"})) == {"due_days"}
+    errors = refused(editing.set_step, base(), "sessions", {
+        "step_title": "Visits", "repeat": "yes", "repeat_min": "²", "repeat_max": "³"})
+    assert set(errors) == {"repeat_min", "repeat_max"}

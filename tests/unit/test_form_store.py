@@ -429,3 +429,59 @@ def test_a_database_without_the_forms_tables_serves_the_files(ctx):
         assert ctx["registry"].get(KEY).version == 1 and ctx["registry"].startable(KEY)
     finally:  # on PostgreSQL the tables are made once per session
         models.db.create_tables([models.FormCatalogueStamp])
+
+
+def test_a_save_keeps_what_the_engine_read_yaml_1_2_scalars(ctx):
+    """Review fix: the store read drafts as YAML 1.1, so ``1:1`` became 61 and ``On`` True."""
+    draft = store.start_draft(KEY, ctx["designer"])
+    text = draft.source.replace("lists:\n  document_types:\n",
+                                "lists:\n  ratios: [1:1, On, 012]\n  document_types:\n")
+    FormDefinition.update(source=text).where(FormDefinition.id == draft.id).execute()
+    draft = FormDefinition.get_by_id(draft.id)
+    before = store.form_of(draft).lists["ratios"]
+    data = store.data_of(draft)
+    assert data["lists"]["ratios"] == ["1:1", "On", 12]
+    assert type(data) is dict and type(data["steps"]) is list  # plain data, not the engine's
+    saved = store.save_draft(draft, data, draft.lock, ctx["designer"])
+    assert store.form_of(saved).lists["ratios"] == before
+    assert store.data_of(saved)["lists"]["ratios"] == ["1:1", "On", 12]
+
+
+def _upgrade_ships(ctx, tmp_path, version, label):
+    """A portal upgrade: the files now hold ``KEY`` at ``version`` (the old one archived)."""
+    from engine import load_registry
+    folder = tmp_path / "forms"
+    (folder / "_archive").mkdir(parents=True)
+    original = ctx["registry"].file_text(KEY, 1)
+    (folder / "_archive" / f"{KEY}.v1.yaml").write_text(original, encoding="utf-8")
+    shipped = original.replace("version: 1", f"version: {version}").replace(
+        "label: Type of document", f"label: {label}")
+    (folder / f"{KEY}.yaml").write_text(shipped, encoding="utf-8")
+    registry = live.LiveRegistry(load_registry(folder), folder)
+    ctx["app"].extensions["forms"] = registry
+    live.forget_request_cache()
+    return registry, folder
+
+
+def test_publishing_a_draft_whose_version_an_upgrade_shipped_takes_the_next_one(ctx, tmp_path):
+    """Review fix: a draft opened at v2, then v2 shipped: publish must not replace shipped v2."""
+    draft = relabelled(ctx, "Zz designer label")
+    assert draft.version == 2
+    registry, _ = _upgrade_ships(ctx, tmp_path, 2, "Zz shipped label")
+    published, _ = store.publish(store.draft_of(KEY), draft.lock, ctx["designer"])
+    assert published.version == 3 and "version: 3" in published.source
+    assert registry.versions(KEY) == [1, 2, 3]
+    assert registry.get(KEY, 2).steps[1].fields[0].label == "Zz shipped label"
+    assert registry.get(KEY).steps[1].fields[0].label == "Zz designer label"
+
+
+def test_importing_a_shipped_version_a_draft_holds_moves_the_draft_up(ctx, tmp_path):
+    draft = relabelled(ctx, "Zz designer label")
+    registry, folder = _upgrade_ships(ctx, tmp_path, 2, "Zz shipped label")
+    added, notes = store.import_catalogue(folder)
+    assert added == 2 and notes == []
+    shipped = FormDefinition.get((FormDefinition.key == KEY) & (FormDefinition.version == 2))
+    assert shipped.status == "published" and "Zz shipped label" in shipped.source
+    moved = store.draft_of(KEY)
+    assert moved.id == draft.id and moved.version == 3 and "version: 3" in moved.source
+    assert "Zz designer label" in moved.source
