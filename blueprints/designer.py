@@ -459,7 +459,8 @@ def publish(form_key):
                      "New starts get it; forms already started keep their own version.",
                      url_for("designer.form_page", form_key=form_key))
     try:
-        return _page("publish", draft=draft, lines=preview.changes(draft))
+        return _page("publish", draft=draft, lines=preview.changes(draft),
+                     version=store.publish_version(draft))
     except store.Refused as refused:
         return _unloadable(draft, refused)
 
@@ -467,7 +468,7 @@ def publish(form_key):
 def _unloadable(draft, refused):
     """A draft the engine no longer loads (the portal was upgraded under it): the publish page
     with the engine's sentences, 422, instead of a 500."""
-    return _page("publish", 422, draft=draft, lines=[],
+    return _page("publish", 422, draft=draft, lines=[], version=store.publish_version(draft),
                  errors={"publish": _sentences(refused.problems)})
 
 

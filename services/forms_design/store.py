@@ -24,7 +24,8 @@ from services.forms_design.diff import diff
 
 __all__ = [
     "Refused", "Conflict", "Row", "BankItem", "catalogue", "definition", "draft_of", "start_draft",
-    "new_form", "data_of", "save_draft", "form_of", "discard_draft", "publish", "retire", "restore",
+    "new_form", "data_of", "save_draft", "form_of", "discard_draft", "publish", "publish_version",
+    "retire", "restore",
     "diff", "versions_of", "export_yaml", "import_yaml", "question_bank", "is_designer",
     "grant_designer", "revoke_designer", "import_catalogue", "check_database_forms",
 ]
@@ -340,6 +341,13 @@ def discard_draft(draft, by) -> None:
                      object_id=draft.id, form_key=draft.key, version=draft.version)
 
 
+def publish_version(draft) -> int:
+    """The version number publishing ``draft`` gives: its own, or one above every version the
+    registry knows when a portal upgrade shipped that number meanwhile."""
+    taken = _live_versions(draft.key)
+    return max(taken) + 1 if draft.version in taken else draft.version
+
+
 def publish(draft, lock, by) -> tuple[FormDefinition, list[str]]:
     """Make the draft the form's new current version. Returns it and what changed since the
     version before (diff sentences). Started forms keep their version; new starts get this one.
@@ -347,10 +355,8 @@ def publish(draft, lock, by) -> tuple[FormDefinition, list[str]]:
     above every version the registry knows, so forms started on the shipped one keep it."""
     registry = _registry()
     old = registry.get(draft.key) if draft.key in registry else None
-    version, text = draft.version, draft.source
-    taken = _live_versions(draft.key)
-    if version in taken:
-        version = max(taken) + 1
+    version, text = publish_version(draft), draft.source
+    if version != draft.version:
         text = _with_version(text, version)
     new = _load(text, draft.key)
     with models.db.atomic():

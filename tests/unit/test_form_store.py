@@ -468,6 +468,7 @@ def test_publishing_a_draft_whose_version_an_upgrade_shipped_takes_the_next_one(
     draft = relabelled(ctx, "Zz designer label")
     assert draft.version == 2
     registry, _ = _upgrade_ships(ctx, tmp_path, 2, "Zz shipped label")
+    assert store.publish_version(store.draft_of(KEY)) == 3  # what the Publish page says
     published, _ = store.publish(store.draft_of(KEY), draft.lock, ctx["designer"])
     assert published.version == 3 and "version: 3" in published.source
     assert registry.versions(KEY) == [1, 2, 3]
