@@ -512,12 +512,13 @@ def grant_designer(granter, officer, *, ip="") -> None:
     if officer.role != "officer":
         raise Refused(f"{officer.display_name} is not an SEN team officer: only officers can "
                       "design forms.")
-    if is_designer(officer):
+    try:
+        with models.db.atomic():
+            FormDesigner.create(user=officer, granted_by=granter)
+            audit.record("form-designer-granted", user=granter, ip=ip, object_type="user",
+                         object_id=officer.id)
+    except peewee.IntegrityError:  # already a designer (or two grants at once): one row, one audit event
         return
-    with models.db.atomic():
-        FormDesigner.create(user=officer, granted_by=granter)
-        audit.record("form-designer-granted", user=granter, ip=ip, object_type="user",
-                     object_id=officer.id)
 
 
 def revoke_designer(granter, officer, *, ip="") -> None:

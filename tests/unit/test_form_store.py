@@ -383,6 +383,7 @@ def test_the_designer_permission_rules(ctx):
     with pytest.raises(store.Refused, match="only officers"):
         store.grant_designer(designer, pro)
     store.grant_designer(designer, officer)
+    store.grant_designer(designer, officer)  # again (or a second officer at once): one grant
     assert store.is_designer(officer)
     with pytest.raises(store.Refused, match="Only a form designer can take"):
         store.revoke_designer(pro, officer)
