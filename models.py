@@ -10,7 +10,7 @@ import json
 import secrets
 
 from peewee import (
-    BigIntegerField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    BigIntegerField, BooleanField, CharField, DatabaseError, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, InterfaceError, Model, OperationalError, PostgresqlDatabase,
     SQL, SqliteDatabase, TextField,
 )
@@ -324,6 +324,22 @@ class Link(BaseModel):
                    (("user", "hidden", "ended_at", "person"), False))  # Select Person's count
 
 
+class LinkTally(BaseModel):
+    """How many links each user has now (not ended), shown and hidden: Select Person's "N records
+    found" read from one row instead of counted over every link (a count grows with the list).
+
+    Written only by the database's own triggers on link (converge_link_tally): every insert,
+    update and delete of a link, the cascades of deleting a person or a user included, moves the
+    numbers in the same transaction. No foreign key: a user's deletion cascades to its links,
+    whose triggers bring its numbers to zero, in whatever order the database does the two."""
+    user_id = BigIntegerField(primary_key=True)
+    shown = BigIntegerField(default=0)
+    hidden = BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "link_tally"
+
+
 class FormInstance(BaseModel):
     """One filling-in of one form about one person by one author."""
     person = ForeignKeyField(Person, backref="forms", on_delete="CASCADE")
@@ -612,7 +628,7 @@ ALL_MODELS = [
     ChangeOfCircumstances, Outbox, AuditEvent, Person, Link, FormInstance, Attachment,
     Submission, Message, Case, CaseEvent, AdviceRequest, Document, Share, FormReview, DraftAccess,
     ReferenceCode, SignInLock, RegistrationDraft, KeptAnswers, Sen2Record, Sen2Placement,
-    Sen2Need,
+    Sen2Need, LinkTally,
 ]
 
 
@@ -637,8 +653,164 @@ def converge_schema():
     widen_columns()
     with db.atomic():
         db.create_tables(ALL_MODELS, safe=True)
+    converge_name_search()
+    converge_link_tally()
     if roles_unconfirmable:
         confirm_roles_of_verified_accounts()
+
+
+# The name search's index (services/people/name_search.py): every word of a search is a substring
+# of a name, which no ordinary index can find. SQLite: an FTS5 trigram table over the person
+# table's names, kept by triggers; PostgreSQL: pg_trgm GIN indexes, which ILIKE '%word%' uses.
+NAME_COLUMNS = ("forename", "middle_name", "surname")
+_FTS_COLUMNS = ", ".join(NAME_COLUMNS)
+_FTS_OLD = ", ".join(f"old.{c}" for c in NAME_COLUMNS)
+_FTS_NEW = ", ".join(f"new.{c}" for c in NAME_COLUMNS)
+SQLITE_NAME_SEARCH = (
+    *(f"DROP TRIGGER IF EXISTS person_name_search_{when}"
+      for when in ("insert", "delete", "update")),
+    "DROP TABLE IF EXISTS person_name_search",
+    f"CREATE VIRTUAL TABLE person_name_search USING fts5({_FTS_COLUMNS}, content='person',"
+    " content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER person_name_search_insert AFTER INSERT ON person BEGIN"
+    f" INSERT INTO person_name_search (rowid, {_FTS_COLUMNS}) VALUES (new.id, {_FTS_NEW}); END",
+    "CREATE TRIGGER person_name_search_delete AFTER DELETE ON person BEGIN"
+    f" INSERT INTO person_name_search (person_name_search, rowid, {_FTS_COLUMNS})"
+    f" VALUES ('delete', old.id, {_FTS_OLD}); END",
+    f"CREATE TRIGGER person_name_search_update AFTER UPDATE OF {_FTS_COLUMNS} ON person BEGIN"
+    f" INSERT INTO person_name_search (person_name_search, rowid, {_FTS_COLUMNS})"
+    f" VALUES ('delete', old.id, {_FTS_OLD});"
+    f" INSERT INTO person_name_search (rowid, {_FTS_COLUMNS}) VALUES (new.id, {_FTS_NEW}); END",
+    "INSERT INTO person_name_search (person_name_search) VALUES ('rebuild')",
+)
+
+
+def converge_name_search():
+    """Create the name search's index if this database lacks it (idempotent). Without it (an
+    SQLite built without FTS5, a PostgreSQL without pg_trgm) searches still work, unindexed:
+    ``flask doctor`` says so."""
+    database = db.obj
+    if isinstance(database, PostgresqlDatabase):
+        try:
+            with database.atomic():
+                database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DatabaseError:  # not installed, not allowed, or another process's at this moment
+            if not name_search_indexed():
+                return
+        with database.atomic():
+            for column in NAME_COLUMNS:
+                database.execute_sql(f"CREATE INDEX IF NOT EXISTS person_{column}_trgm"
+                                     f" ON person USING gin ({column} gin_trgm_ops)")
+        return
+    if not name_search_indexed() and sqlite_has_fts5():
+        with database.atomic():
+            for statement in SQLITE_NAME_SEARCH:
+                database.execute_sql(statement)
+    database.portal_name_search = name_search_indexed()  # read by sqlite_name_search
+
+
+# LinkTally's triggers. A link counts when not ended, as shown or hidden; an update takes the old
+# row's count away and adds the new row's (hide, unhide, end, a move to another user).
+_TALLY_ADD_SQLITE = (
+    "INSERT INTO link_tally (user_id, shown, hidden) VALUES (new.user_id, new.hidden = 0,"
+    " new.hidden != 0) ON CONFLICT (user_id) DO UPDATE SET shown = shown + excluded.shown,"
+    " hidden = hidden + excluded.hidden;")
+_TALLY_TAKE_SQLITE = ("UPDATE link_tally SET shown = shown - (old.hidden = 0),"
+                      " hidden = hidden - (old.hidden != 0) WHERE user_id = old.user_id;")
+SQLITE_LINK_TALLY = (
+    *(f"DROP TRIGGER IF EXISTS link_tally_{when}"
+      for when in ("insert", "delete", "update_old", "update_new")),
+    "CREATE TRIGGER link_tally_insert AFTER INSERT ON link WHEN new.ended_at IS NULL BEGIN "
+    + _TALLY_ADD_SQLITE + " END",
+    "CREATE TRIGGER link_tally_delete AFTER DELETE ON link WHEN old.ended_at IS NULL BEGIN "
+    + _TALLY_TAKE_SQLITE + " END",
+    "CREATE TRIGGER link_tally_update_old AFTER UPDATE OF user_id, hidden, ended_at ON link"
+    " WHEN old.ended_at IS NULL BEGIN " + _TALLY_TAKE_SQLITE + " END",
+    "CREATE TRIGGER link_tally_update_new AFTER UPDATE OF user_id, hidden, ended_at ON link"
+    " WHEN new.ended_at IS NULL BEGIN " + _TALLY_ADD_SQLITE + " END",
+)
+POSTGRES_LINK_TALLY = (
+    """CREATE OR REPLACE FUNCTION link_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.ended_at IS NULL THEN
+    UPDATE link_tally SET shown = shown - (NOT OLD.hidden)::int,
+                          hidden = hidden - OLD.hidden::int
+     WHERE user_id = OLD.user_id;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.ended_at IS NULL THEN
+    INSERT INTO link_tally AS t (user_id, shown, hidden)
+    VALUES (NEW.user_id, (NOT NEW.hidden)::int, NEW.hidden::int)
+    ON CONFLICT (user_id) DO UPDATE SET shown = t.shown + excluded.shown,
+                                        hidden = t.hidden + excluded.hidden;
+  END IF;
+  RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS link_tally ON link",
+    "CREATE TRIGGER link_tally AFTER INSERT OR DELETE OR UPDATE OF user_id, hidden, ended_at"
+    " ON link FOR EACH ROW EXECUTE FUNCTION link_tally()",
+)
+RECOUNT_LINK_TALLY = (
+    "DELETE FROM link_tally",
+    "INSERT INTO link_tally (user_id, shown, hidden) SELECT user_id,"
+    " SUM(CASE WHEN hidden THEN 0 ELSE 1 END), SUM(CASE WHEN hidden THEN 1 ELSE 0 END)"
+    " FROM link WHERE ended_at IS NULL GROUP BY user_id",
+)
+
+
+def converge_link_tally():
+    """Create LinkTally's triggers if this database lacks them, and count what is there in the
+    same transaction (links are locked against writes meanwhile on PostgreSQL). Idempotent."""
+    database = db.obj
+    postgres = isinstance(database, PostgresqlDatabase)
+    if link_tally_kept():
+        return
+    with database.atomic():
+        if postgres:
+            database.execute_sql("LOCK TABLE link IN SHARE ROW EXCLUSIVE MODE")
+            if link_tally_kept():  # another process made them while we waited
+                return
+        for statement in (POSTGRES_LINK_TALLY if postgres else SQLITE_LINK_TALLY):
+            database.execute_sql(statement)
+        for statement in RECOUNT_LINK_TALLY:
+            database.execute_sql(statement)
+
+
+def link_tally_kept():
+    """True when the database has LinkTally's triggers."""
+    database = db.obj
+    if isinstance(database, PostgresqlDatabase):
+        sql = ("SELECT 1 FROM pg_trigger WHERE tgname = 'link_tally'"
+               " AND tgrelid = 'link'::regclass")
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'link_tally_insert'"
+    return database.execute_sql(sql).fetchone() is not None
+
+
+def sqlite_has_fts5():
+    import sqlite3
+    with sqlite3.connect(":memory:") as probe:
+        return ("ENABLE_FTS5",) in probe.execute("PRAGMA compile_options").fetchall()
+
+
+def name_search_indexed():
+    """True when this database has the name search's index (see converge_name_search)."""
+    database = db.obj
+    if isinstance(database, PostgresqlDatabase):
+        return database.execute_sql(
+            "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone() is not None
+    return database.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                " AND name = 'person_name_search'").fetchone() is not None
+
+
+def sqlite_name_search():
+    """True on an SQLite database with the person_name_search table (asked once per database
+    object, i.e. once per process and database)."""
+    database = db.obj
+    if not isinstance(database, SqliteDatabase):
+        return False
+    if getattr(database, "portal_name_search", None) is None:
+        database.portal_name_search = name_search_indexed()
+    return database.portal_name_search
 
 
 def _lacks_column(model, column):

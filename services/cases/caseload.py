@@ -13,6 +13,7 @@ from services.cases import statutory
 from services.identity.officers import officer_by_id
 from services.kernel import paging, vocab
 from services.kernel.paging import Page, clamp_page
+from services.people.name_search import name_matches
 from services.people.people import PAGE_SIZE, search_terms
 
 WEEK = dt.timedelta(days=6)  # "due this week": today and the six days after it
@@ -45,18 +46,9 @@ class CaseloadFilters:
                                   ("officer", self.officer), ("due", self.due)) if v}
 
 
-def _name_filter(search):
-    where = None
-    for word in search_terms(search):
-        term = (Person.forename.contains(word) | Person.surname.contains(word)
-                | Person.middle_name.contains(word))
-        where = term if where is None else where & term
-    return where
-
-
 def _caseload_where(me, filters, today):
     where = Case.id.is_null(False)
-    names = _name_filter(filters.search)
+    names = name_matches(search_terms(filters.search))
     if names is not None:
         where &= names
     if filters.phase:
@@ -145,7 +137,7 @@ def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
 def people_to_match(*, search="", page=1, per_page=PAGE_SIZE):
     """People added by professionals that the SEN team has not matched yet, oldest first."""
     where = Person.needs_matching == True  # noqa: E712
-    names = _name_filter(search)
+    names = name_matches(search_terms(search))
     if names is not None:
         where &= names
     total = Person.select().where(where).count()

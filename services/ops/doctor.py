@@ -64,6 +64,25 @@ def _database(config, env):
     return True, "The database is reachable and has every table."
 
 
+def _scale_indexes(config, env):
+    """The name search index and LinkTally's triggers (models.converge_name_search and
+    converge_link_tally): without them the portal works, but searches read every name."""
+    try:
+        missing = [what for what, there in (
+            ("the name search index", models.name_search_indexed()),
+            ("the link counts' triggers", models.link_tally_kept())) if not there]
+    except Exception as exc:  # a database that cannot be read is _database's sentence
+        return False, f"The database's indexes cannot be read ({exc.__class__.__name__})."
+    if missing:
+        how = ("PostgreSQL's pg_trgm extension (package postgresql-contrib; the portal's role "
+               "needs CREATE on the database, or a superuser runs CREATE EXTENSION pg_trgm)"
+               if isinstance(models.db.obj, models.PostgresqlDatabase)
+               else "SQLite built with FTS5")
+        return False, (f"The database lacks {' and '.join(missing)}: run `flask --app portal "
+                       f"init-db` (it needs {how}).")
+    return True, "The name search index and the link counts' triggers are in place."
+
+
 def _uploads(config, env):
     folder = Path(config["UPLOAD_DIR"])
     try:
@@ -94,7 +113,8 @@ def _proxies(config, env):
     return True, f"{hops} trusted proxy hop(s) in front of the portal."
 
 
-CHECKS = (_secret_key, _base_url, _smtp, _database, _uploads, _clamd, _proxies)
+CHECKS = (_secret_key, _base_url, _smtp, _database, _scale_indexes, _uploads, _clamd,
+          _proxies)
 
 
 def run(config, env=None) -> list[tuple[bool, str]]:

@@ -10,9 +10,10 @@ import re
 from peewee import JOIN, Tuple, fn
 
 import models
-from models import Link, Person, User
+from models import Link, LinkTally, Person, User
 from services import audit
 from services.kernel import clock, paging, vocab
+from services.people import name_search
 
 PAGE_SIZE = 50
 FILTERS = {"active": "Active", "hidden": "Hidden", "all": "All"}  # the "Person Filter"
@@ -55,6 +56,16 @@ WALK_FROM = 2000
 WALK_SHARE = 20
 
 
+def linked_count(user, show=DEFAULT_FILTER):
+    """How many people ``user`` is linked to now under the Person Filter ``show`` (from
+    LinkTally, which the database's triggers keep equal to counting the links)."""
+    tally = LinkTally.get_or_none(LinkTally.user_id == user.id)
+    if tally is None:
+        return 0
+    return {"active": tally.shown, "hidden": tally.hidden,
+            "all": tally.shown + tally.hidden}[normalise_filter(show)]
+
+
 def person_order_key(person):
     """A person's place in Select Person's order (the keyset cursor's values), as the database
     computed it (SQLite's lower() leaves non-ASCII letters alone; Python's does not)."""
@@ -64,8 +75,10 @@ def person_order_key(person):
 def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page=PAGE_SIZE):
     """The Select Person list: people linked to ``user``, by surname then forename, one page.
 
-    One COUNT and one joined SELECT, paged by keyset on (lower(surname), lower(forename), id) —
-    the person_name_order index — so a page deep in the list costs what page 1 costs.
+    The number found (LinkTally's row; a name search: the people it names, then a COUNT of the
+    user's links to them) and one joined SELECT, paged by keyset on (lower(surname),
+    lower(forename), id) — the person_name_order index — so a page deep in the list costs what
+    page 1 costs.
     ``cursor`` is a paging.Cursor (None: page 1). Each row is a Person with ``row.link`` set to
     the user's Link (hidden, how, linked_by).
     """
@@ -76,14 +89,19 @@ def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page
     elif show == "hidden":
         where &= Link.hidden == True  # noqa: E712
     words = search_terms(search)
-    for word in words:
-        where &= (Person.forename.contains(word) | Person.surname.contains(word)
-                  | Person.middle_name.contains(word))
-    if words:
-        total = Person.select().join(Link, on=(Link.person == Person.id)).where(where).count()
-    else:  # every link has its person (ON DELETE CASCADE): count the links alone
-        total = Link.select().where(where).count()
     order = (fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
+    if words:  # the people the words name, then the user's links to them
+        named = name_search.named_people(words)
+        if named is None:  # a great many: joined
+            where &= name_search.name_matches(words)
+            total = Person.select().join(Link, on=(Link.person == Person.id)).where(where).count()
+        else:
+            where &= name_search.one_of(Link.person, named)
+            total = Link.select().where(where).count()
+            where &= name_search.one_of(Person.id, named)  # planners do not infer it
+        order = name_search.sorted_not_walked(order)
+    else:  # the database keeps the numbers (models.LinkTally): one row, however long the list
+        total = linked_count(user, show)
     join = JOIN.INNER
     if (not words and total >= WALK_FROM and isinstance(models.db.obj, models.SqliteDatabase)
             and total * WALK_SHARE >= (Person.select(fn.MAX(Person.id)).scalar() or 0)):

@@ -17,6 +17,22 @@ def test_a_default_checkout_gets_sentences_for_what_is_missing(app):
     assert not results["_smtp"][0] and "PORTAL_SMTP_HOST is not set" in results["_smtp"][1]
     assert results["_database"] == (True, "The database is reachable and has every table.")
     assert results["_uploads"][0] and results["_clamd"][0]
+    assert results["_scale_indexes"] == (
+        True, "The name search index and the link counts' triggers are in place.")
+
+
+def test_a_database_without_the_scale_indexes_is_named(app):
+    import models
+    with app.app_context():
+        database = models.db.obj
+        if isinstance(database, models.PostgresqlDatabase):
+            database.execute_sql("DROP EXTENSION pg_trgm CASCADE")
+        else:
+            database.execute_sql("DROP TABLE person_name_search")
+        ok, sentence = _by_check(app, {})["_scale_indexes"]
+        assert not ok and "lacks the name search index: run `flask --app portal init-db`" in sentence
+        models.converge_schema()
+        assert _by_check(app, {})["_scale_indexes"][0]
 
 
 def test_a_good_configuration_passes(app, tmp_path):
