@@ -686,23 +686,20 @@ SQLITE_NAME_SEARCH = (
 
 
 def converge_name_search():
-    """Create the name search's index if this database lacks it (idempotent). Without it (an
-    SQLite built without FTS5, a PostgreSQL without pg_trgm) searches still work, unindexed:
-    ``flask doctor`` says so."""
+    """Create the name search's index if this database lacks it, or any part of it (idempotent;
+    SQLite's table is rebuilt from the person table). Without it (an SQLite without FTS5's
+    trigram tokenizer, a PostgreSQL without pg_trgm) searches still work, unindexed: ``flask
+    doctor`` says so."""
     database = db.obj
     if isinstance(database, PostgresqlDatabase):
-        try:
-            with database.atomic():
-                database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except DatabaseError:  # not installed, not allowed, or another process's at this moment
-            if not name_search_indexed():
-                return
+        if not converge_name_search_extension():
+            return
         with database.atomic():
             for column in NAME_COLUMNS:
                 database.execute_sql(f"CREATE INDEX IF NOT EXISTS person_{column}_trgm"
                                      f" ON person USING gin ({column} gin_trgm_ops)")
         return
-    if not name_search_indexed() and sqlite_has_fts5():
+    if not name_search_indexed() and sqlite_has_trigram():
         with database.atomic():
             for statement in SQLITE_NAME_SEARCH:
                 database.execute_sql(statement)
@@ -710,7 +707,9 @@ def converge_name_search():
 
 
 # LinkTally's triggers. A link counts when not ended, as shown or hidden; an update takes the old
-# row's count away and adds the new row's (hide, unhide, end, a move to another user).
+# row's count away and adds the new row's (hide, unhide, end, a move to another user). The same
+# rule is written for queries in services/people/people.py (_my_links, _shown) and below in
+# RECOUNT_LINK_TALLY: change them together (tests/http/test_link_tally.py compares them).
 _TALLY_ADD_SQLITE = (
     "INSERT INTO link_tally (user_id, shown, hidden) VALUES (new.user_id, new.hidden = 0,"
     " new.hidden != 0) ON CONFLICT (user_id) DO UPDATE SET shown = shown + excluded.shown,"
@@ -763,6 +762,7 @@ def converge_link_tally():
     database = db.obj
     postgres = isinstance(database, PostgresqlDatabase)
     if link_tally_kept():
+        database.portal_link_tally = True
         return
     with database.atomic():
         if postgres:
@@ -773,44 +773,93 @@ def converge_link_tally():
             database.execute_sql(statement)
         for statement in RECOUNT_LINK_TALLY:
             database.execute_sql(statement)
+    database.portal_link_tally = None  # asked again by link_tally_trusted
+
+
+SQLITE_NAME_SEARCH_PARTS = ("person_name_search", "person_name_search_insert",
+                            "person_name_search_delete", "person_name_search_update")
+SQLITE_LINK_TALLY_PARTS = ("link_tally_insert", "link_tally_delete", "link_tally_update_old",
+                           "link_tally_update_new")
+POSTGRES_NAME_INDEXES = tuple(f"person_{column}_trgm" for column in NAME_COLUMNS)
+
+
+def _sqlite_has_all(names):
+    """True when SQLite's schema has every table and trigger in ``names``. A table rebuilt by a
+    migration step (copy, DROP, rename) loses its triggers: each one is asked for."""
+    marks = ", ".join("?" * len(names))
+    found = db.obj.execute_sql(f"SELECT COUNT(*) FROM sqlite_master WHERE name IN ({marks})",
+                               names).fetchone()[0]
+    return found == len(names)
 
 
 def link_tally_kept():
-    """True when the database has LinkTally's triggers."""
-    database = db.obj
-    if isinstance(database, PostgresqlDatabase):
-        sql = ("SELECT 1 FROM pg_trigger WHERE tgname = 'link_tally'"
-               " AND tgrelid = 'link'::regclass")
-    else:
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'link_tally_insert'"
-    return database.execute_sql(sql).fetchone() is not None
-
-
-def sqlite_has_fts5():
-    import sqlite3
-    with sqlite3.connect(":memory:") as probe:
-        return ("ENABLE_FTS5",) in probe.execute("PRAGMA compile_options").fetchall()
-
-
-def name_search_indexed():
-    """True when this database has the name search's index (see converge_name_search)."""
+    """True when the database has LinkTally's triggers (all of them)."""
     database = db.obj
     if isinstance(database, PostgresqlDatabase):
         return database.execute_sql(
-            "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone() is not None
-    return database.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                                " AND name = 'person_name_search'").fetchone() is not None
+            "SELECT 1 FROM pg_trigger WHERE tgname = 'link_tally'"
+            " AND tgrelid = 'link'::regclass").fetchone() is not None
+    return _sqlite_has_all(SQLITE_LINK_TALLY_PARTS)
+
+
+def converge_name_search_extension():
+    """PostgreSQL: create pg_trgm if missing; True when it is there (False: not installed, or
+    the role may not create it, which flask doctor reports)."""
+    database = db.obj
+    try:
+        with database.atomic():
+            database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DatabaseError:  # not installed, not allowed, or another process's at this moment
+        pass
+    return database.execute_sql(
+        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone() is not None
+
+
+def sqlite_has_trigram():
+    """True when this SQLite can make FTS5 trigram tables (FTS5 compiled in, SQLite 3.34+)."""
+    import sqlite3
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(name, tokenize='trigram')")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+def name_search_indexed():
+    """True when this database has the whole name search index (see converge_name_search):
+    PostgreSQL's pg_trgm and its three GIN indexes; SQLite's FTS5 table and its triggers."""
+    database = db.obj
+    if isinstance(database, PostgresqlDatabase):
+        marks = ", ".join(["%s"] * len(POSTGRES_NAME_INDEXES))
+        found = database.execute_sql(
+            "SELECT (SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm')"
+            f" + (SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ({marks})"
+            " AND schemaname = current_schema())", POSTGRES_NAME_INDEXES).fetchone()[0]
+        return found == 1 + len(POSTGRES_NAME_INDEXES)
+    return _sqlite_has_all(SQLITE_NAME_SEARCH_PARTS)
 
 
 def sqlite_name_search():
-    """True on an SQLite database with the person_name_search table (asked once per database
-    object, i.e. once per process and database)."""
+    """True on an SQLite database with the whole person_name_search index (asked once per
+    database object, i.e. once per process and database, and again after converge_schema)."""
     database = db.obj
     if not isinstance(database, SqliteDatabase):
         return False
     if getattr(database, "portal_name_search", None) is None:
         database.portal_name_search = name_search_indexed()
     return database.portal_name_search
+
+
+def link_tally_trusted():
+    """True when LinkTally's numbers may be read (its triggers are there; asked once per database
+    object like sqlite_name_search): without them the numbers could be stale."""
+    database = db.obj
+    if getattr(database, "portal_link_tally", None) is None:
+        database.portal_link_tally = link_tally_kept()
+    return database.portal_link_tally
 
 
 def _lacks_column(model, column):

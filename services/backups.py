@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -139,6 +140,24 @@ def _checked_manifest(folder: Path) -> dict:
     return manifest
 
 
+def _without_extensions(pg_restore: str, dump: Path, env: dict) -> Path:
+    """The dump's table of contents less its extensions (pg_trgm and its comment), written next
+    to it for ``pg_restore --use-list``. Dropping or commenting on an extension needs its owner,
+    often a superuser (README, Scaling out), so the portal's role would fail the whole restore;
+    the extension is made here first instead, as init-db makes it. The caller deletes the
+    file (a temporary one: the backup folder may be read-only)."""
+    done = subprocess.run([pg_restore, "--list", str(dump)], env=env, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise BackupError(f"pg_restore failed: {done.stderr.strip()[-800:]}")
+    kept = [line for line in done.stdout.splitlines() if " EXTENSION " not in line]
+    handle, name = tempfile.mkstemp(prefix="portal-restore-", suffix=".list")
+    with os.fdopen(handle, "w", encoding="utf-8") as contents:
+        contents.write("\n".join(kept) + "\n")
+    models.converge_name_search_extension()
+    return Path(name)
+
+
 def restore(url: str, upload_dir: str, path: str) -> str:
     """Put a backup folder back: the database (replacing what is there) and its files. Stop the
     portal first. Every file is checked against the manifest before anything is changed."""
@@ -152,9 +171,13 @@ def restore(url: str, upload_dir: str, path: str) -> str:
     if postgres:
         pg_restore = _tool("pg_restore")
         dbname, env = _pg_command(url)
+        contents = _without_extensions(pg_restore, database_file, env)
         models.db.close()
-        _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              f"--dbname={dbname}", str(database_file)], env)
+        try:
+            _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                  f"--use-list={contents}", f"--dbname={dbname}", str(database_file)], env)
+        finally:
+            contents.unlink()
     else:
         models.db.close()
         source = sqlite3.connect(database_file)

@@ -66,20 +66,25 @@ def _database(config, env):
 
 def _scale_indexes(config, env):
     """The name search index and LinkTally's triggers (models.converge_name_search and
-    converge_link_tally): without them the portal works, but searches read every name."""
+    converge_link_tally). Without the index searches read every name; without the triggers
+    Select Person counts its links on every page (linked_count): right, but slow at scale."""
+    postgres = isinstance(models.db.obj, models.PostgresqlDatabase)
     try:
-        missing = [what for what, there in (
-            ("the name search index", models.name_search_indexed()),
-            ("the link counts' triggers", models.link_tally_kept())) if not there]
+        indexed, tallied = models.name_search_indexed(), models.link_tally_kept()
     except Exception as exc:  # a database that cannot be read is _database's sentence
         return False, f"The database's indexes cannot be read ({exc.__class__.__name__})."
-    if missing:
-        how = ("PostgreSQL's pg_trgm extension (package postgresql-contrib; the portal's role "
-               "needs CREATE on the database, or a superuser runs CREATE EXTENSION pg_trgm)"
-               if isinstance(models.db.obj, models.PostgresqlDatabase)
-               else "SQLite built with FTS5")
-        return False, (f"The database lacks {' and '.join(missing)}: run `flask --app portal "
-                       f"init-db` (it needs {how}).")
+    problems = []
+    if not indexed:
+        needs = ("PostgreSQL's pg_trgm extension: if init-db cannot create it, a superuser runs "
+                 "CREATE EXTENSION pg_trgm in the portal's database" if postgres
+                 else "an SQLite with FTS5's trigram tokenizer (3.34 or later)")
+        problems.append(f"lacks the name search index, so searches read every name (it needs "
+                        f"{needs})")
+    if not tallied:
+        problems.append("lacks the link counts' triggers, so Select Person counts every link")
+    if problems:
+        return False, (f"The database {'; it '.join(problems)}: run `flask --app portal "
+                       "init-db`.")
     return True, "The name search index and the link counts' triggers are in place."
 
 

@@ -16,15 +16,17 @@ import models
 from models import Person
 
 TRIGRAM = 3  # a trigram index finds words of at least this many characters
-NAMED_AT_MOST = 2000  # people a search names, above which among() joins instead of listing
+NAMED_AT_MOST = 2000  # people a search names, above which it is joined instead of listed
 
 
 def name_matches(words):
     """The WHERE for people whose names hold every one of ``words`` (None: no words)."""
     where = None
     for word in words:
-        term = (Person.forename.contains(word) | Person.surname.contains(word)
-                | Person.middle_name.contains(word))
+        columns = [getattr(Person, column) for column in models.NAME_COLUMNS]
+        term = columns[0].contains(word)
+        for column in columns[1:]:
+            term |= column.contains(word)
         where = term if where is None else where & term
     indexed = [word for word in words if len(word) >= TRIGRAM]
     if indexed and models.sqlite_name_search():
@@ -36,13 +38,16 @@ def name_matches(words):
 
 def named_people(words):
     """The ids of the people ``words`` name, read through the name search index, or None when
-    there are more than NAMED_AT_MOST (then join with name_matches instead).
+    there are more than NAMED_AT_MOST or no word is long enough for the index (then join with
+    name_matches instead: without the index, reading every person to list a few is worse).
 
     Listing them lets a search find the user's links to them by the (user, person) index and
     the people by id, so it costs what its matches cost. Joining instead lets a planner read
     all of a user's links (PostgreSQL hashed 50,000 to keep 529) or walk the name order
     filtering each person; the matches of a surname lie together in that order, so a search for
     a name late in the alphabet read every name before it (measured: 431 ms at 100,000)."""
+    if not any(len(word) >= TRIGRAM for word in words):
+        return None
     named = [pid for (pid,) in Person.select(Person.id).where(name_matches(words))
              .limit(NAMED_AT_MOST + 1).tuples()]
     return named if len(named) <= NAMED_AT_MOST else None
@@ -59,5 +64,5 @@ def one_of(column, ids):
 def sorted_not_walked(order):
     """A search's ORDER BY, as values equal to ``order``'s but written so no index serves them:
     the matches are sorted after they are found, never found by walking the name order (see
-    among). The first expressions get `` || ''``; the last (the id) is kept."""
+    named_people). The first expressions get `` || ''``; the last (the id) is kept."""
     return tuple(expression.concat("") for expression in order[:-1]) + (order[-1],)

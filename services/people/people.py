@@ -56,9 +56,22 @@ WALK_FROM = 2000
 WALK_SHARE = 20
 
 
+def _shown(show):
+    """The Person Filter as a condition on the user's links (the same rule as LinkTally's
+    triggers, models.SQLITE_LINK_TALLY / POSTGRES_LINK_TALLY: shown = not hidden)."""
+    show = normalise_filter(show)
+    if show == "active":
+        return Link.hidden == False  # noqa: E712 (peewee expression)
+    if show == "hidden":
+        return Link.hidden == True  # noqa: E712
+    return Link.id.is_null(False)
+
+
 def linked_count(user, show=DEFAULT_FILTER):
     """How many people ``user`` is linked to now under the Person Filter ``show`` (from
     LinkTally, which the database's triggers keep equal to counting the links)."""
+    if not models.link_tally_trusted():  # its triggers are gone (flask doctor says so)
+        return Link.select().where(_my_links(user) & _shown(show)).count()
     tally = LinkTally.get_or_none(LinkTally.user_id == user.id)
     if tally is None:
         return 0
@@ -77,17 +90,13 @@ def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page
 
     The number found (LinkTally's row; a name search: the people it names, then a COUNT of the
     user's links to them) and one joined SELECT, paged by keyset on (lower(surname),
-    lower(forename), id) — the person_name_order index — so a page deep in the list costs what
-    page 1 costs.
+    lower(forename), id) — without a search the person_name_order index, so a page deep in the
+    list costs what page 1 costs; a search's matches are sorted after they are found.
     ``cursor`` is a paging.Cursor (None: page 1). Each row is a Person with ``row.link`` set to
     the user's Link (hidden, how, linked_by).
     """
     show = normalise_filter(show)
-    where = _my_links(user)
-    if show == "active":
-        where &= Link.hidden == False  # noqa: E712 (peewee expression)
-    elif show == "hidden":
-        where &= Link.hidden == True  # noqa: E712
+    where = _my_links(user) & _shown(show)
     words = search_terms(search)
     order = (fn.LOWER(Person.surname), fn.LOWER(Person.forename), Person.id)
     if words:  # the people the words name, then the user's links to them

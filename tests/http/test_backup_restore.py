@@ -119,3 +119,44 @@ def test_backup_without_pg_dump_fails_with_a_clear_message(app, tmp_path, monkey
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
     assert result.exit_code != 0
     assert "pg_dump not found" in result.output and "postgresql-client" in result.output
+
+
+@POSTGRES_ONLY
+def test_restore_by_a_role_that_does_not_own_pg_trgm(app, make_user, tmp_path, monkeypatch):
+    """The README's fallback: a superuser made pg_trgm, the portal's own role restores. The
+    dump's DROP/COMMENT of the extension would need its owner: they are left out, and the name
+    search index and the link counts' triggers come back with the tables."""
+    import psycopg2
+    from services.people import people
+    _some_data(app, make_user)
+    target = tmp_path / "nightly"
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+    models.db.close()
+    url = databases.fresh_database(f"portal_owner_{databases.worker()}")
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:  # as the superuser: the role, its database, the extension
+        cursor.execute("DROP ROLE IF EXISTS zz_portal_role")
+        cursor.execute("CREATE ROLE zz_portal_role LOGIN")
+        cursor.execute(f"ALTER DATABASE portal_owner_{databases.worker()} OWNER TO zz_portal_role")
+        cursor.execute("ALTER SCHEMA public OWNER TO zz_portal_role")
+        cursor.execute("CREATE EXTENSION pg_trgm")
+    admin.close()
+    role_url = url.replace("://postgres@", "://zz_portal_role@", 1)
+    assert role_url != url
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "role-instance"))
+    restored = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key",
+                           "DATABASE_URL": role_url, "UPLOAD_DIR": str(tmp_path / "role-uploads"),
+                           "MAIL_DIR": str(tmp_path / "mail")})
+    try:
+        result = restored.test_cli_runner().invoke(args=["restore", str(target)])
+        assert result.exit_code == 0, result.output
+        with restored.app_context():
+            assert Person.get().surname == "Zzbackup"
+            assert models.name_search_indexed() and models.link_tally_kept()
+            user = models.User.get(models.User.email == "zz.backup@example.org")
+            models.Link.create(user=user, person=Person.get())
+            assert people.linked_people(user, search="backup").total == 1
+            assert people.linked_count(user) == 1
+    finally:
+        models.db.close()

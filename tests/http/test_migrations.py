@@ -50,6 +50,13 @@ def _schema(database):
         keys = sorted((k.column, k.dest_table, k.dest_column)
                       for k in database.get_foreign_keys(table))
         found[table] = {"columns": columns, "indexes": indexes, "keys": keys, "actions": actions}
+    if postgres:  # triggers too (LinkTally's, and the name search's on SQLite)
+        found["(triggers)"] = sorted(database.execute_sql(
+            "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
+            ).fetchall())
+    else:
+        found["(triggers)"] = sorted(database.execute_sql(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
     return found
 
 
@@ -102,6 +109,9 @@ def test_the_previous_release_migrates_to_the_fresh_schema(tmp_path, monkeypatch
     finally:
         models.db.close()
     assert upgraded.keys() == fresh.keys()
+    triggers = fresh.pop("(triggers)")
+    assert upgraded.pop("(triggers)") == triggers
+    assert any(name.startswith("link_tally") for name, _table in triggers), triggers
     for table in fresh:
         for part in fresh[table]:
             if part == "columns":
