@@ -660,50 +660,72 @@ def converge_schema():
 
 
 # The name search's index (services/people/name_search.py): every word of a search is a substring
-# of a name, which no ordinary index can find. SQLite: an FTS5 trigram table over the person
-# table's names, kept by triggers; PostgreSQL: pg_trgm GIN indexes, which ILIKE '%word%' uses.
+# of a name, which no ordinary index can find. PostgreSQL: pg_trgm GIN indexes, which
+# ILIKE '%word%' uses. SQLite: every suffix of every name, lowered as SQLite's lower() does, in
+# person_name_fragment with a b-tree on it, kept by triggers: a name holds a word when one of its
+# suffixes starts with it, a range of that index (decisions.md, "Name search and counts").
 NAME_COLUMNS = ("forename", "middle_name", "surname")
-_FTS_COLUMNS = ", ".join(NAME_COLUMNS)
-_FTS_OLD = ", ".join(f"old.{c}" for c in NAME_COLUMNS)
-_FTS_NEW = ", ".join(f"new.{c}" for c in NAME_COLUMNS)
-SQLITE_NAME_SEARCH = (
+NAME_POSITIONS = 255  # the longest name whose every suffix is indexed (forms allow 100)
+
+
+def _fragments_of(row):
+    """SQLite statements inserting the suffixes of ``row``'s names (row: new, or a FROM alias)."""
+    if row == "new":
+        return " ".join(
+            f"INSERT INTO person_name_fragment (fragment, person_id) SELECT"
+            f" lower(substr(new.{column}, i)), new.id FROM person_name_position"
+            f" WHERE i <= length(new.{column});" for column in NAME_COLUMNS)
+    return [f"INSERT INTO person_name_fragment (fragment, person_id) SELECT"
+            f" lower(substr(p.{column}, n.i)), p.id FROM person AS p"
+            f" JOIN person_name_position AS n ON n.i <= length(p.{column})"
+            for column in NAME_COLUMNS]
+
+
+_FTS_LEFTOVERS = (  # an FTS5 trigram index of a development build (57b0ef0), replaced by this
     *(f"DROP TRIGGER IF EXISTS person_name_search_{when}"
       for when in ("insert", "delete", "update")),
     "DROP TABLE IF EXISTS person_name_search",
-    f"CREATE VIRTUAL TABLE person_name_search USING fts5({_FTS_COLUMNS}, content='person',"
-    " content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER person_name_search_insert AFTER INSERT ON person BEGIN"
-    f" INSERT INTO person_name_search (rowid, {_FTS_COLUMNS}) VALUES (new.id, {_FTS_NEW}); END",
-    "CREATE TRIGGER person_name_search_delete AFTER DELETE ON person BEGIN"
-    f" INSERT INTO person_name_search (person_name_search, rowid, {_FTS_COLUMNS})"
-    f" VALUES ('delete', old.id, {_FTS_OLD}); END",
-    f"CREATE TRIGGER person_name_search_update AFTER UPDATE OF {_FTS_COLUMNS} ON person BEGIN"
-    f" INSERT INTO person_name_search (person_name_search, rowid, {_FTS_COLUMNS})"
-    f" VALUES ('delete', old.id, {_FTS_OLD});"
-    f" INSERT INTO person_name_search (rowid, {_FTS_COLUMNS}) VALUES (new.id, {_FTS_NEW}); END",
-    "INSERT INTO person_name_search (person_name_search) VALUES ('rebuild')",
+)
+SQLITE_NAME_SEARCH = (
+    *(f"DROP TRIGGER IF EXISTS person_name_fragment_{when}"
+      for when in ("insert", "delete", "update")),
+    "DROP TABLE IF EXISTS person_name_fragment",
+    "DROP TABLE IF EXISTS person_name_position",
+    "CREATE TABLE person_name_position (i INTEGER PRIMARY KEY)",
+    "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r"
+    f" WHERE i < {NAME_POSITIONS}) INSERT INTO person_name_position (i) SELECT i FROM r",
+    "CREATE TABLE person_name_fragment (fragment TEXT NOT NULL, person_id INTEGER NOT NULL)",
+    "CREATE INDEX person_name_fragment_order ON person_name_fragment (fragment, person_id)",
+    "CREATE INDEX person_name_fragment_person ON person_name_fragment (person_id)",
+    "CREATE TRIGGER person_name_fragment_insert AFTER INSERT ON person BEGIN "
+    + _fragments_of("new") + " END",
+    "CREATE TRIGGER person_name_fragment_delete AFTER DELETE ON person BEGIN"
+    " DELETE FROM person_name_fragment WHERE person_id = old.id; END",
+    f"CREATE TRIGGER person_name_fragment_update AFTER UPDATE OF {', '.join(NAME_COLUMNS)}"
+    " ON person BEGIN DELETE FROM person_name_fragment WHERE person_id = old.id; "
+    + _fragments_of("new") + " END",
+    *_fragments_of("p"),
 )
 
 
 def converge_name_search():
     """Create the name search's index if this database lacks it, or any part of it (idempotent;
-    SQLite's table is rebuilt from the person table). Without it (an SQLite without FTS5's
-    trigram tokenizer, a PostgreSQL without pg_trgm) searches still work, unindexed: ``flask
-    doctor`` says so."""
+    SQLite's table is rebuilt from the person table). Without it (a PostgreSQL without pg_trgm)
+    searches still work, unindexed: ``flask doctor`` says so."""
     database = db.obj
     if isinstance(database, PostgresqlDatabase):
-        if not converge_name_search_extension():
-            return
-        with database.atomic():
-            for column in NAME_COLUMNS:
-                database.execute_sql(f"CREATE INDEX IF NOT EXISTS person_{column}_trgm"
-                                     f" ON person USING gin ({column} gin_trgm_ops)")
+        if converge_name_search_extension():
+            with database.atomic():
+                for column in NAME_COLUMNS:
+                    database.execute_sql(f"CREATE INDEX IF NOT EXISTS person_{column}_trgm"
+                                         f" ON person USING gin ({column} gin_trgm_ops)")
+        database.portal_name_search = name_search_indexed()
         return
-    if not name_search_indexed() and sqlite_has_trigram():
+    if not name_search_indexed():
         with database.atomic():
-            for statement in SQLITE_NAME_SEARCH:
+            for statement in (*_FTS_LEFTOVERS, *SQLITE_NAME_SEARCH):
                 database.execute_sql(statement)
-    database.portal_name_search = name_search_indexed()  # read by sqlite_name_search
+    database.portal_name_search = name_search_indexed()  # read by name_search_ready
 
 
 # LinkTally's triggers. A link counts when not ended, as shown or hidden; an update takes the old
@@ -776,8 +798,10 @@ def converge_link_tally():
     database.portal_link_tally = None  # asked again by link_tally_trusted
 
 
-SQLITE_NAME_SEARCH_PARTS = ("person_name_search", "person_name_search_insert",
-                            "person_name_search_delete", "person_name_search_update")
+SQLITE_NAME_SEARCH_PARTS = ("person_name_fragment", "person_name_position",
+                            "person_name_fragment_order", "person_name_fragment_person",
+                            "person_name_fragment_insert", "person_name_fragment_delete",
+                            "person_name_fragment_update")
 SQLITE_LINK_TALLY_PARTS = ("link_tally_insert", "link_tally_delete", "link_tally_update_old",
                            "link_tally_update_new")
 POSTGRES_NAME_INDEXES = tuple(f"person_{column}_trgm" for column in NAME_COLUMNS)
@@ -815,22 +839,9 @@ def converge_name_search_extension():
         "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone() is not None
 
 
-def sqlite_has_trigram():
-    """True when this SQLite can make FTS5 trigram tables (FTS5 compiled in, SQLite 3.34+)."""
-    import sqlite3
-    probe = sqlite3.connect(":memory:")
-    try:
-        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(name, tokenize='trigram')")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        probe.close()
-
-
 def name_search_indexed():
     """True when this database has the whole name search index (see converge_name_search):
-    PostgreSQL's pg_trgm and its three GIN indexes; SQLite's FTS5 table and its triggers."""
+    PostgreSQL's pg_trgm and its three GIN indexes; SQLite's tables, indexes and triggers."""
     database = db.obj
     if isinstance(database, PostgresqlDatabase):
         marks = ", ".join(["%s"] * len(POSTGRES_NAME_INDEXES))
@@ -842,12 +853,10 @@ def name_search_indexed():
     return _sqlite_has_all(SQLITE_NAME_SEARCH_PARTS)
 
 
-def sqlite_name_search():
-    """True on an SQLite database with the whole person_name_search index (asked once per
-    database object, i.e. once per process and database, and again after converge_schema)."""
+def name_search_ready():
+    """True when the whole name search index is there (asked once per database object, i.e.
+    once per process and database, and again after converge_schema): only then is it read."""
     database = db.obj
-    if not isinstance(database, SqliteDatabase):
-        return False
     if getattr(database, "portal_name_search", None) is None:
         database.portal_name_search = name_search_indexed()
     return database.portal_name_search
@@ -855,7 +864,7 @@ def sqlite_name_search():
 
 def link_tally_trusted():
     """True when LinkTally's numbers may be read (its triggers are there; asked once per database
-    object like sqlite_name_search): without them the numbers could be stale."""
+    object like name_search_ready): without them the numbers could be stale."""
     database = db.obj
     if getattr(database, "portal_link_tally", None) is None:
         database.portal_link_tally = link_tally_kept()

@@ -75,11 +75,10 @@ def _scale_indexes(config, env):
         return False, f"The database's indexes cannot be read ({exc.__class__.__name__})."
     problems = []
     if not indexed:
-        needs = ("PostgreSQL's pg_trgm extension: if init-db cannot create it, a superuser runs "
-                 "CREATE EXTENSION pg_trgm in the portal's database" if postgres
-                 else "an SQLite with FTS5's trigram tokenizer (3.34 or later)")
-        problems.append(f"lacks the name search index, so searches read every name (it needs "
-                        f"{needs})")
+        needs = (" (it needs PostgreSQL's pg_trgm extension: if init-db cannot create it, a "
+                 "superuser runs CREATE EXTENSION pg_trgm in the portal's database)"
+                 if postgres else "")
+        problems.append(f"lacks the name search index, so searches read every name{needs}")
     if not tallied:
         problems.append("lacks the link counts' triggers, so Select Person counts every link")
     if problems:

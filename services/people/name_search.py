@@ -3,20 +3,24 @@
 A search is at most five words (people.search_terms); a person matches when every word is part of
 their forename, middle name or surname, in any case ("thom" finds Zzthompson). That is a LIKE
 '%word%' (ILIKE on PostgreSQL), which no ordinary index can serve: the database's name search
-index finds the candidates first (models.converge_name_search). On PostgreSQL the pg_trgm GIN
-indexes serve ILIKE themselves; on SQLite the FTS5 trigram table is asked for the people whose
-names hold every word of three letters or more, and the LIKE keeps its exact meaning (SQLite's
-LIKE folds ASCII letters only; the trigram table folds more, so it finds a superset).
+index finds the people first (models.converge_name_search). On PostgreSQL the pg_trgm GIN
+indexes serve ILIKE themselves (words of three characters or more). On SQLite every word is
+looked up in person_name_fragment, every suffix of every name lowered by SQLite's lower(): a
+name holds the word when one of its suffixes starts with it, a range of that table's index. The
+LIKE stays in the query, so the meaning is LIKE's exactly.
 """
 import json
+import string
 
 from peewee import SQL
 
 import models
 from models import Person
 
-TRIGRAM = 3  # a trigram index finds words of at least this many characters
+TRIGRAM = 3  # PostgreSQL's trigram index finds words of at least this many characters
 NAMED_AT_MOST = 2000  # people a search names, above which it is joined instead of listed
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # SQLite's lower()
+_LAST = "\U0010ffff"  # above every character: a prefix's range ends at prefix + _LAST
 
 
 def name_matches(words):
@@ -28,25 +32,38 @@ def name_matches(words):
         for column in columns[1:]:
             term |= column.contains(word)
         where = term if where is None else where & term
-    indexed = [word for word in words if len(word) >= TRIGRAM]
-    if indexed and models.sqlite_name_search():
-        phrase = " ".join('"' + word.replace('"', '""') + '"' for word in indexed)
-        where &= Person.id.in_(SQL("(SELECT rowid FROM person_name_search"
-                                   " WHERE person_name_search MATCH ?)", [phrase]))
+    if words and _fragments():
+        for word in words:
+            start = word.translate(_ASCII_LOWER)
+            where &= Person.id.in_(SQL(
+                "(SELECT person_id FROM person_name_fragment WHERE fragment >= ?"
+                " AND fragment < ?)", [start, start + _LAST]))
     return where
+
+
+def _fragments():
+    return isinstance(models.db.obj, models.SqliteDatabase) and models.name_search_ready()
+
+
+def _indexed(words):
+    """True when the name search index can find the people ``words`` name."""
+    if not models.name_search_ready():
+        return False
+    return _fragments() or any(len(word) >= TRIGRAM for word in words)
 
 
 def named_people(words):
     """The ids of the people ``words`` name, read through the name search index, or None when
-    there are more than NAMED_AT_MOST or no word is long enough for the index (then join with
-    name_matches instead: without the index, reading every person to list a few is worse).
+    there are more than NAMED_AT_MOST or the index cannot find them (no index; on PostgreSQL, no
+    word of three characters): then join with name_matches instead, as reading every person to
+    list a few would be worse.
 
     Listing them lets a search find the user's links to them by the (user, person) index and
     the people by id, so it costs what its matches cost. Joining instead lets a planner read
     all of a user's links (PostgreSQL hashed 50,000 to keep 529) or walk the name order
     filtering each person; the matches of a surname lie together in that order, so a search for
     a name late in the alphabet read every name before it (measured: 431 ms at 100,000)."""
-    if not any(len(word) >= TRIGRAM for word in words):
+    if not _indexed(words):
         return None
     named = [pid for (pid,) in Person.select(Person.id).where(name_matches(words))
              .limit(NAMED_AT_MOST + 1).tuples()]

@@ -30,7 +30,7 @@ def test_a_database_without_the_scale_indexes_is_named(app):
                 database.execute_sql("DROP INDEX person_surname_trgm")
                 database.execute_sql("DROP TRIGGER link_tally ON link")
             else:
-                database.execute_sql("DROP TRIGGER person_name_search_update")
+                database.execute_sql("DROP TRIGGER person_name_fragment_update")
                 database.execute_sql("DROP TRIGGER link_tally_delete")
             ok, sentence = _by_check(app, {})["_scale_indexes"]
             assert not ok and sentence.startswith(
