@@ -681,11 +681,6 @@ def _fragments_of(row):
             for column in NAME_COLUMNS]
 
 
-_FTS_LEFTOVERS = (  # an FTS5 trigram index of a development build (57b0ef0), replaced by this
-    *(f"DROP TRIGGER IF EXISTS person_name_search_{when}"
-      for when in ("insert", "delete", "update")),
-    "DROP TABLE IF EXISTS person_name_search",
-)
 SQLITE_NAME_SEARCH = (
     *(f"DROP TRIGGER IF EXISTS person_name_fragment_{when}"
       for when in ("insert", "delete", "update")),
@@ -723,7 +718,7 @@ def converge_name_search():
         return
     if not name_search_indexed():
         with database.atomic():
-            for statement in (*_FTS_LEFTOVERS, *SQLITE_NAME_SEARCH):
+            for statement in SQLITE_NAME_SEARCH:
                 database.execute_sql(statement)
     database.portal_name_search = name_search_indexed()  # read by name_search_ready
 

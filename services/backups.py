@@ -17,8 +17,8 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -141,11 +141,11 @@ def _checked_manifest(folder: Path) -> dict:
 
 
 def _without_extensions(pg_restore: str, dump: Path, env: dict) -> Path:
-    """The dump's table of contents less its extensions (pg_trgm and its comment), written next
-    to it for ``pg_restore --use-list``. Dropping or commenting on an extension needs its owner,
+    """The dump's table of contents less its extensions (pg_trgm and its comment), written to a
+    temporary file for ``pg_restore --use-list``. Dropping or commenting on an extension needs its owner,
     often a superuser (README, Scaling out), so the portal's role would fail the whole restore;
-    the extension is made here first instead, as init-db makes it. The caller deletes the
-    file (a temporary one: the backup folder may be read-only)."""
+    the extension is made here first instead, as init-db makes it. The caller deletes the file
+    (not in the backup folder: it may be read-only)."""
     done = subprocess.run([pg_restore, "--list", str(dump)], env=env, capture_output=True,
                           text=True)
     if done.returncode != 0:

@@ -33,6 +33,11 @@ def found(client, query):
     return [htmllib.unescape(n) for n in re.findall(r'href="/people/\d+">([^<]+)</a>', html)]
 
 
+def _drop_fragment_triggers(database):
+    for trigger in ("insert", "delete", "update"):
+        database.execute_sql(f"DROP TRIGGER person_name_fragment_{trigger}")
+
+
 def _engine():
     return SQLITE if isinstance(models.db.obj, peewee.SqliteDatabase) else "postgresql"
 
@@ -88,13 +93,12 @@ def test_the_caseload_and_people_to_match_use_the_same_rule(app, client, officer
 
 def test_a_table_rebuild_that_drops_the_triggers_is_repaired_by_converge(app, client, pro):
     """A migration step that rebuilds the person table (copy, DROP, rename) drops its triggers
-    but not the FTS table: converge_schema notices and rebuilds, and new names are found."""
+    but not the suffix table: converge_schema notices and rebuilds, and new names are found."""
     child(app, pro, "Zzkept", "Zzrebuilt")
     with app.app_context():
         database = models.db.obj
         if _engine() == SQLITE:
-            for trigger in ("insert", "delete", "update"):
-                database.execute_sql(f"DROP TRIGGER person_name_fragment_{trigger}")
+            _drop_fragment_triggers(database)
         else:
             database.execute_sql("DROP INDEX person_surname_trgm")
         try:
@@ -128,8 +132,7 @@ def test_converge_schema_builds_the_index_for_people_already_there(app, pro):
         database = models.db.obj
         if _engine() == SQLITE:
             database.execute_sql("DROP TABLE person_name_fragment")
-            for trigger in ("insert", "delete", "update"):
-                database.execute_sql(f"DROP TRIGGER person_name_fragment_{trigger}")
+            _drop_fragment_triggers(database)
         else:
             database.execute_sql("DROP EXTENSION pg_trgm CASCADE")
         try:
