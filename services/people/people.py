@@ -122,14 +122,24 @@ def linked_people(user, *, show=DEFAULT_FILTER, search="", cursor=None, per_page
                  .join(Link, join, on=(Link.person == Person.id), attr="link").where(where))
         if direction == "before":
             if values is not None:
-                query = query.where(Tuple(*order) < Tuple(*values))
+                query = query.where(_beyond(order, values, later=False))
             return query.order_by(*(o.desc() for o in order)).limit(limit)
         if values is not None:
-            query = query.where(Tuple(*order) > Tuple(*values))
+            query = query.where(_beyond(order, values, later=True))
         return query.order_by(*order).limit(limit).offset(offset or None)
 
     return paging.keyset_page(cursor or paging.Cursor(), total, per_page, fetch=fetch,
                               key=person_order_key, extra={"show": show, "search": search})
+
+
+def _beyond(order, values, *, later):
+    """Rows after (``later``) or before a cursor's ``values`` in ``order``: the row comparison,
+    and its first term's bound written out as well. SQLite (3.40) starts an index range at a row
+    value of plain columns but not of expressions like lower(surname): without the bound a page
+    deep in the list read the name order from A (page 500 of 100,000: 9.9 ms, with it 0.2)."""
+    if later:
+        return (Tuple(*order) > Tuple(*values)) & (order[0] >= values[0])
+    return (Tuple(*order) < Tuple(*values)) & (order[0] <= values[0])
 
 
 def person_for(user, person_id):

@@ -264,13 +264,18 @@ def test_select_person_query_uses_the_name_order_index(app, pro, monkeypatch):
         page = people.linked_people(pro)
         cursor = paging.Cursor.from_args({"page": "2", "after": page.after},
                                          people.PERSON_CURSOR)
-        for where in (None, cursor):
+        back = paging.Cursor.from_args({"page": "1", "before": page.after},
+                                       people.PERSON_CURSOR)
+        for where in (None, cursor, back):
             with sql_statements(database) as events:
                 people.linked_people(pro, cursor=where)
             fetch = _fetch_sql(events)
             plan = _plan_text(database, fetch.sql, fetch.params)
             assert "person_name_order" in plan, plan
             assert "TEMP B-TREE" not in plan.upper(), plan  # SQLite: no sort step
+            if where is not None:  # the index range starts at the cursor, not at A
+                sqlite_range = "SEARCH t1 USING INDEX person_name_order (<expr>"
+                assert sqlite_range in plan or re.search(r"Index Cond: \(+ROW\(lower", plan), plan
         assert [p.surname for p in page.rows][:2] == ["Zzfam000", "Zzfam001"]
         assert page.rows[0].link.user_id == pro.id
 

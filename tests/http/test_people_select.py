@@ -170,7 +170,7 @@ def test_five_thousand_linked_people_take_three_queries(app, client, pro):
     assert result.total == 1000 and len(result.rows) == 50
     assert result.rows[0].forename == "Zzchild04100"
     assert len(statements) == 3
-    assert statements[0].startswith('SELECT "t1"."id" FROM "person"')
+    assert "link" not in statements[0]  # the people named (SQLite: by the suffixes alone)
     assert "COUNT" in statements[1].upper() and "LIMIT" in statements[2].upper()
     response = client.get("/people/?page=100")
     assert response.status_code == 200 and names(response)[-1] == "Zzfamily04999, Zzchild04999"
