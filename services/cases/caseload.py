@@ -81,20 +81,23 @@ def case_order_key(case):
             case.sort_forename, case.person.id)  # names as the database lowered them
 
 
-def _after(values, order, later):
-    """Rows after (``later``) or before a cursor in the caseload's order, written so both
-    planners can start the index range at the cursor's day: (no-deadline, deadline) compared
-    as a row, names only within that day. A NULL deadline needs its own branch."""
+def _parts_after(values, order, later):
+    """The conditions for the rows after (``later``) or before a cursor in the caseload's order,
+    one per part of the list to read in turn: cases with a deadline, then those without. Each
+    is an index range of case_deadline_order starting at the cursor's day: ``(deadline IS NULL)
+    = flag AND deadline >= day``, names only within that day. (A row value over the index's
+    first expression, (deadline IS NULL, deadline) >= (…), is no range to SQLite 3.40: a deep
+    page read every earlier case.)"""
     no_deadline, deadline, *names = values
     is_null, day = order[0], order[1]
+    dated, undated = (is_null == False), (is_null == True)  # noqa: E712 (the index's expression)
     name_order = Tuple(*order[2:])
     beyond = name_order > Tuple(*names) if later else name_order < Tuple(*names)
     if no_deadline:
-        return (is_null & beyond) if later else (~is_null | beyond)
-    same_day = ~is_null & (day == deadline)  # never NULL: a NULL would drop the row
-    if later:
-        return (Tuple(is_null, day) >= Tuple(False, deadline)) & ~(same_day & ~beyond)
-    return (Tuple(is_null, day) <= Tuple(False, deadline)) & ~(same_day & ~beyond)
+        return [undated & beyond] + ([] if later else [dated])
+    same_day = day == deadline
+    within = dated & (day >= deadline if later else day <= deadline) & ~(same_day & ~beyond)
+    return [within, undated] if later else [within]
 
 
 def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
@@ -121,11 +124,18 @@ def caseload(me, filters, *, cursor=None, today, per_page=PAGE_SIZE):
                  .switch(Case)
                  .join(Officer, JOIN.LEFT_OUTER, on=(Case.officer == Officer.id), attr="officer")
                  .where(where))
-        if values is not None:
-            query = query.where(_after(values, order, direction != "before"))
-        if direction == "before":
-            return query.order_by(*(o.desc() for o in order)).limit(limit)
-        return query.order_by(*order).limit(limit).offset(offset or None)
+        if values is None:
+            if direction == "before":
+                return query.order_by(*(o.desc() for o in order)).limit(limit)
+            return query.order_by(*order).limit(limit).offset(offset or None)
+        # each part has one value of the first key: ordered by the rest, the index's own order
+        ordered = [o.desc() for o in order[1:]] if direction == "before" else list(order[1:])
+        rows = []
+        for part in _parts_after(values, order, direction != "before"):
+            rows.extend(query.where(part).order_by(*ordered).limit(limit - len(rows)))
+            if len(rows) >= limit:
+                break
+        return rows
 
     listing = paging.keyset_page(cursor or paging.Cursor(), total, per_page, fetch=fetch,
                                  key=case_order_key, extra={"filters": filters})
