@@ -439,6 +439,8 @@ Case.add_index(Case.index(SQL("(next_deadline IS NULL)"), Case.next_deadline, Ca
 Case.add_index(Case.index(Case.phase, Case.decision_to_assess, Case.request_received, Case.person,
                           name="case_open_requests"))
 Case.add_index(Case.index(Case.final_plan_issued, name="case_final_plan_issued"))
+# The officer's home and the caseload's due filters: due this week, overdue (counted from it).
+Case.add_index(Case.index(Case.next_deadline, Case.phase, name="case_due"))
 
 
 class CaseEvent(BaseModel):

@@ -64,10 +64,9 @@ def dashboard(today, *, listed=10):
 # --- The officer's home: the work waiting, as tiles that open the filtered lists ----------------
 
 def _caseload_count(me, today, **filters):
-    """How many cases the caseload shows under ``filters`` (the same WHERE as the caseload, so a
-    tile's number is the length of the list it links to)."""
-    where = caseload._caseload_where(me, caseload.CaseloadFilters(**filters), today)
-    return Case.select().join(Person, on=(Case.person == Person.id)).where(where).count()
+    """How many cases the caseload shows under ``filters`` (its own count, so a tile's number is
+    the length of the list it links to)."""
+    return caseload.count_cases(me, caseload.CaseloadFilters(**filters), today)
 
 
 def officer_home(me, today, *, listed=10):

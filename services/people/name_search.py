@@ -49,9 +49,12 @@ def _fragment_range(word):
 
 def _named_by_fragments(words):
     """SQL and parameters for the ids of the people ``words`` name, from person_name_fragment
-    alone (its index holds every suffix: no person row is read). Exactly name_matches' LIKE:
-    a name holds a word when one of its suffixes starts with the word, and lower() folds case as
-    LIKE does (ASCII letters only); the suffixes of all three names are in the one table."""
+    alone (its index holds every suffix: no person row is read). Exactly name_matches' LIKE
+    for names of up to models.NAME_POSITIONS characters (forms allow 100): a name holds a word
+    when one of its suffixes starts with the word, and lower() folds case as LIKE does (ASCII
+    letters only); the suffixes of all three names are in the one table. It trusts the triggers
+    that keep the table (models.name_search_ready, asked once per process; converge_schema
+    rebuilds them when a table rebuild dropped them, before the portal starts)."""
     if len(words) == 1:
         sql = _FRAGMENT_RANGE.replace("SELECT", "SELECT DISTINCT", 1)
     else:

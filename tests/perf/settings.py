@@ -60,6 +60,7 @@ SCALE_PAGES = (
     ("Caseload (team.caseload)", "team.caseload", "officer", {}, True),
     ("Dashboard (team.dashboard)", "team.dashboard", "officer", {}, NATIONAL),
     ("Review queue (casework.review)", "casework.review", "officer", {}, False),
+    ("Officer's home (home.index)", "home.index", "officer", {}, False),
 )
 
 # Targets from the issue; misses are reported, never tuned away.
