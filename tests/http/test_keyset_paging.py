@@ -411,14 +411,15 @@ def test_officer_home_counts_read_the_case_indexes_alone(app, officer):
             work = dashboard.officer_home(officer, TODAY)
         counts = [e for e in events if e.sql.startswith("SELECT COUNT") and '"case"' in e.sql]
         assert len(counts) == 3 and work["overdue"] == 57 and work["due_week"] == 3
+        postgres = not isinstance(database, peewee.SqliteDatabase)
+        if postgres:  # as at scale: vacuumed (index-only scans need the visibility map)
+            database.execute_sql('VACUUM ANALYZE "case"')
         for event in counts:
             assert '"person"' not in event.sql, event.sql
-            if isinstance(database, peewee.SqliteDatabase):
+            if not postgres:
                 plan = _plan_text(database, event.sql, event.params)
                 assert "USING COVERING INDEX case_" in plan, plan
-            else:  # as at scale: the table vacuumed (index-only scans need its visibility
-                # map) and the scans a tiny table makes cheaper priced out
-                database.execute_sql('VACUUM ANALYZE "case"')
+            else:  # and the scans a tiny table makes cheaper priced out
                 with database.atomic():
                     database.execute_sql("SET LOCAL enable_bitmapscan = off")
                     plan = _plan_text(database, event.sql, event.params)
